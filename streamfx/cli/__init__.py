@@ -1,0 +1,1 @@
+"""The ``streamfx`` command line."""

@@ -1,0 +1,1 @@
+"""streamfx.engines"""
