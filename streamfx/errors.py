@@ -52,4 +52,6 @@ def require(module: str, extra: str | None = None, pip_name: str | None = None):
         return importlib.import_module(module)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         hint = f"pip install 'streamfx[{extra}]'" if extra else f"pip install {pip_name or module}"
-        raise DependencyError(f"{module} is needed here but is not importable ({exc}); {hint}") from exc
+        raise DependencyError(
+            f"{module} is needed here but is not importable ({exc}); {hint}"
+        ) from exc

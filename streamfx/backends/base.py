@@ -52,6 +52,8 @@ def get_backend_factory(name: str) -> BackendFactory:
     import importlib
 
     if name not in _REGISTRY:
-        raise ConfigError(f"unknown editor backend {name!r}; available: {', '.join(backend_names())}")
+        raise ConfigError(
+            f"unknown editor backend {name!r}; available: {', '.join(backend_names())}"
+        )
     module, attr = _REGISTRY[name].split(":")
     return getattr(importlib.import_module(module), attr)

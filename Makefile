@@ -1,0 +1,38 @@
+# streamfx: the two set-up commands of the README.
+#   make demo   -> set up (venv, packages, model files) and run the main job on the embedded demo
+#   make test   -> set up and run the test suite
+# TORCH selects the torch build: the default is the CPU build; for NVIDIA GPUs use e.g.
+#   make demo TORCH="torch --index-url https://download.pytorch.org/whl/cu126"
+
+PYTHON ?= python3
+VENV   ?= .venv
+TORCH  ?= torch==2.13.0
+EXTRAS ?= test,onnx
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.streamfx-installed
+
+.PHONY: setup models demo test lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q $(TORCH)
+	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
+	@touch $@
+
+models: setup
+	$(BIN)/streamfx weights fetch face_landmarker.task
+
+demo: models
+	$(BIN)/streamfx demo
+
+test: models
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check streamfx tests plugins run_camera.py
+	$(BIN)/ruff format --check streamfx tests plugins run_camera.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
