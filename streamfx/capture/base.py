@@ -37,6 +37,8 @@ class Source(ABC):
     """
 
     name: str = "source"
+    #: what the last ``start()`` reported; None until then
+    info: SourceInfo | None = None
 
     @abstractmethod
     def open(self) -> SourceInfo:
@@ -49,17 +51,24 @@ class Source(ABC):
     def close(self) -> None:
         """Release the device or file. Safe to call twice."""
 
+    def start(self) -> SourceInfo:
+        """``open()`` and remember what it reported in ``self.info``."""
+        self.info = self.open()
+        return self.info
+
     @property
     def path(self) -> str | None:
         """Path or URL of a file-backed source (lets a file sink copy its audio), else None."""
         return None
 
     def __enter__(self) -> Source:
-        self.open()
+        if self.info is None:  # not started yet (``open_source`` returns a started source)
+            self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+        self.info = None
 
     @staticmethod
     def now() -> float:

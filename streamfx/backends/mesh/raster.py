@@ -1,0 +1,129 @@
+"""A small vectorised CPU rasteriser for triangle meshes (numpy + OpenCV, no OpenGL).
+
+Visibility: back-face culling plus the painter's algorithm (triangles drawn far to near with
+``cv2.fillConvexPoly`` into an int32 id buffer, sub-pixel vertex precision). For a face mesh,
+whose triangles are small and whose surface is a single height field seen from the front, this
+matches a z-buffer except on a few pixels along self-occlusion edges (nose at large yaw).
+
+Shading attributes are interpolated per pixel with one affine map per triangle
+(attribute = A[tri] @ (x, y, 1)), i.e. barycentric interpolation; texture sampling is then a
+piecewise-affine warp done by ``cv2.remap`` on the interpolated texture coordinates.
+Pixel centres are at integer coordinates (OpenCV's convention).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+SUBPIXEL_BITS = 4
+
+
+@dataclass
+class Raster:
+    """Visibility of one mesh in an image of ``size`` = (h, w).
+
+    tri_id: int32 [h,w] index of the visible triangle per pixel, -1 where empty.
+    ys, xs: int [n] coordinates of the covered pixels; tid: int [n] their triangle ids.
+    inv: float32 [T,3,3] per-triangle inverse of [[x0,x1,x2],[y0,y1,y2],[1,1,1]] (barycentrics).
+    triangles: int [T,3] the mesh triangles.
+    """
+
+    tri_id: np.ndarray
+    ys: np.ndarray
+    xs: np.ndarray
+    tid: np.ndarray
+    inv: np.ndarray
+    triangles: np.ndarray
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(h, w)."""
+        return int(self.tri_id.shape[0]), int(self.tri_id.shape[1])
+
+    def interpolate(self, attr: np.ndarray) -> np.ndarray:
+        """Per-vertex attributes [N,C] -> values at the covered pixels [n,C] (float32)."""
+        a = np.asarray(attr, np.float32)
+        a = a[:, None] if a.ndim == 1 else a
+        per_tri = np.einsum("tkc,tkj->tcj", a[self.triangles], self.inv)  # [T,C,3]
+        m = per_tri[self.tid]  # [n,C,3]
+        xs = self.xs.astype(np.float32)[:, None]
+        ys = self.ys.astype(np.float32)[:, None]
+        return m[:, :, 0] * xs + m[:, :, 1] * ys + m[:, :, 2]
+
+    def scatter(self, values: np.ndarray, fill: float | np.ndarray = 0.0) -> np.ndarray:
+        """Covered-pixel values [n,C] -> image [h,w,C] (float32), ``fill`` elsewhere."""
+        v = np.asarray(values, np.float32)
+        v = v[:, None] if v.ndim == 1 else v
+        out = np.empty((*self.size, v.shape[1]), np.float32)
+        out[...] = fill
+        out[self.ys, self.xs] = v
+        return out
+
+
+def signed_areas(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Twice the signed area of each triangle [T] in image axes (y down: < 0 is front-facing
+    for meshes wound counter-clockwise in a y-up frame)."""
+    p = xy[triangles]
+    e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+    return e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]
+
+
+def rasterize(
+    verts: np.ndarray, triangles: np.ndarray, size: tuple[int, int], cull: bool = True
+) -> Raster:
+    """Rasterise ``verts`` [N,3] (x, y pixels, z away from the camera) into (h, w).
+
+    With ``cull``, triangles that face away (see :func:`signed_areas`) are dropped.
+    """
+    h, w = size
+    v = np.asarray(verts, np.float64)
+    tris = np.asarray(triangles)
+    area = signed_areas(v[:, :2], tris)
+    keep = area < -1e-6 if cull else np.abs(area) > 1e-6
+    depth = v[tris, 2].mean(1)
+    # far to near, so nearer triangles overwrite farther ones
+    order = np.flatnonzero(keep)[np.argsort(-depth[keep], kind="stable")]
+    pts = np.round(v[:, :2] * (1 << SUBPIXEL_BITS)).astype(np.int32)[tris]
+    lo = v[tris, :2].min(1)
+    hi = v[tris, :2].max(1)
+    onscreen = (hi[:, 0] >= -1) & (hi[:, 1] >= -1) & (lo[:, 0] <= w) & (lo[:, 1] <= h)
+    buf = np.full((h, w), -1, np.int32)
+    for i in order[onscreen[order]].tolist():
+        cv2.fillConvexPoly(buf, pts[i], i, cv2.LINE_8, SUBPIXEL_BITS)
+    ys, xs = np.nonzero(buf >= 0)
+    inv = barycentric_inverse(v[:, :2], tris)
+    return Raster(buf, ys, xs, buf[ys, xs], inv, tris)
+
+
+def barycentric_inverse(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Per-triangle inverse of [[x0,x1,x2],[y0,y1,y2],[1,1,1]] (float32 [T,3,3], closed form;
+    zero for degenerate triangles): barycentrics = inv @ (x, y, 1)."""
+    p = np.asarray(xy, np.float64)[triangles]
+    x0, x1, x2 = p[:, 0, 0], p[:, 1, 0], p[:, 2, 0]
+    y0, y1, y2 = p[:, 0, 1], p[:, 1, 1], p[:, 2, 1]
+    det = (y1 - y2) * (x0 - x2) + (x2 - x1) * (y0 - y2)
+    ok = np.abs(det) > 1e-9
+    r = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    inv = np.empty((len(p), 3, 3))
+    inv[:, 0] = np.stack([y1 - y2, x2 - x1, x1 * y2 - x2 * y1], 1)
+    inv[:, 1] = np.stack([y2 - y0, x0 - x2, x2 * y0 - x0 * y2], 1)
+    inv[:, 2] = np.stack([y0 - y1, x1 - x0, x0 * y1 - x1 * y0], 1)
+    return (inv * r[:, None, None]).astype(np.float32)
+
+
+def vertex_normals(verts: np.ndarray, triangles: np.ndarray) -> np.ndarray:
+    """Unit per-vertex normals [N,3] (area-weighted), pointing toward the camera (z < 0)."""
+    v = np.asarray(verts, np.float64)
+    p = v[triangles]
+    fn = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+    n = np.zeros_like(v)
+    idx = np.asarray(triangles).reshape(-1)
+    for c in range(3):
+        n[:, c] = np.bincount(idx, weights=np.repeat(fn[:, c], 3), minlength=len(v))
+    if n[:, 2].sum() > 0:  # orient toward the camera
+        n = -n
+    norm = np.linalg.norm(n, axis=1, keepdims=True)
+    return (n / np.maximum(norm, 1e-12)).astype(np.float32)

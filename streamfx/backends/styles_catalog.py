@@ -1,0 +1,143 @@
+"""The style catalog: named styles for both editors, one folder each with a ``style.toml``.
+
+Format (shared by mesh and 3DPE styles)::
+
+    name = "cartoon"              # must match the folder name
+    editor = "mesh"               # "mesh" or "3dpe"
+    description = "flat cel-shaded colours with ink outlines"
+    effect = "cartoon"            # mesh only, optional: the mesh effect (default: name)
+    reference = "ref.png"         # 3dpe only: the reference image, relative to the folder
+    [params]                      # effect parameters (mesh) / editor options (3dpe)
+    levels = 5
+
+A ``thumbnail.png`` beside it is optional (``streamfx styles thumbnails`` renders them).
+
+Search path, later entries win on equal names:
+1. the mesh editor's built-in effects (code defaults), so an installed package without the
+   repository's ``models/`` still has every mesh style;
+2. ``models/styles/`` of the checkout the package runs from (the single source of the style
+   folders: TOML + thumbnails live there, next to future 3DPE reference images);
+3. each folder in ``$STREAMFX_STYLES`` (``os.pathsep``-separated), for user styles.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamfx.errors import ConfigError, DependencyError
+
+EDITORS = ("mesh", "3dpe")
+REPO_STYLES = Path(__file__).resolve().parents[2] / "models" / "styles"
+ENV_VAR = "STREAMFX_STYLES"
+
+
+@dataclass(frozen=True)
+class StyleSpec:
+    """One style.
+
+    name: the style name (``--style NAME``). editor: "mesh" or "3dpe".
+    description: one line for listings. params: effect / editor parameters.
+    effect: the mesh effect that implements it (mesh styles; defaults to ``name``).
+    reference: the reference image of a 3DPE style (absolute path), else None.
+    folder: the style folder, or None for a built-in without one.
+    thumbnail: path of ``thumbnail.png`` when present.
+    """
+
+    name: str
+    editor: str
+    description: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    effect: str | None = None
+    reference: Path | None = None
+    folder: Path | None = None
+    thumbnail: Path | None = None
+
+
+def _toml_load(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ImportError:  # pragma: no cover - Python 3.10
+        try:
+            import tomli as tomllib  # type: ignore[no-redef]
+        except ImportError as exc:
+            raise DependencyError("reading style.toml on Python 3.10 needs: pip install tomli") from exc
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read style file {path}: {exc}") from exc
+
+
+def parse_style(folder: Path) -> StyleSpec:
+    """Read ``folder/style.toml`` into a StyleSpec, checking its fields."""
+    path = folder / "style.toml"
+    data = _toml_load(path)
+    name = data.get("name", folder.name)
+    editor = data.get("editor")
+    if editor not in EDITORS:
+        raise ConfigError(f"{path}: editor must be one of {EDITORS}, got {editor!r}")
+    if name != folder.name:
+        raise ConfigError(f"{path}: name {name!r} must match its folder name {folder.name!r}")
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise ConfigError(f"{path}: [params] must be a table, got {type(params).__name__}")
+    reference = None
+    if editor == "3dpe":
+        ref = data.get("reference")
+        if not ref:
+            raise ConfigError(f"{path}: a 3dpe style needs reference = 'image file'")
+        reference = (folder / ref).resolve()
+    thumb = folder / "thumbnail.png"
+    return StyleSpec(
+        name=name,
+        editor=editor,
+        description=str(data.get("description", "")),
+        params=dict(params),
+        effect=(data.get("effect") or name) if editor == "mesh" else None,
+        reference=reference,
+        folder=folder,
+        thumbnail=thumb if thumb.is_file() else None,
+    )
+
+
+def style_dirs() -> list[Path]:
+    """Folders searched for style folders, lowest precedence first."""
+    dirs = [REPO_STYLES]
+    env = os.environ.get(ENV_VAR, "")
+    dirs += [Path(p) for p in env.split(os.pathsep) if p]
+    return [d for d in dirs if d.is_dir()]
+
+
+def _builtin_specs() -> dict[str, StyleSpec]:
+    from streamfx.backends.mesh.styles import EFFECTS
+
+    return {
+        name: StyleSpec(
+            name=name, editor="mesh", description=eff.description, params={}, effect=name
+        )
+        for name, eff in EFFECTS.items()
+    }
+
+
+def _catalog() -> dict[str, StyleSpec]:
+    specs = _builtin_specs()
+    for d in style_dirs():
+        for folder in sorted(p for p in d.iterdir() if (p / "style.toml").is_file()):
+            specs[folder.name] = parse_style(folder)
+    return specs
+
+
+def list_styles() -> list[StyleSpec]:
+    """Every available style, sorted by name."""
+    return sorted(_catalog().values(), key=lambda s: s.name)
+
+
+def load_style(name: str) -> StyleSpec:
+    """The style called ``name``; unknown names raise ConfigError listing the available ones."""
+    specs = _catalog()
+    if name not in specs:
+        raise ConfigError(f"unknown style {name!r}; available: {', '.join(sorted(specs))}")
+    return specs[name]

@@ -1,0 +1,143 @@
+"""``streamfx doctor``: what works on this machine, and why not.
+
+Each check is independent and never raises: a failure is reported as a line with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import platform
+import sys
+from collections.abc import Callable
+
+
+def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "doctor", help="report what works here (GPU, virtual camera, cameras, models)"
+    )
+    p.add_argument("--no-cameras", action="store_true", help="skip probing cameras")
+    p.set_defaults(func=run)
+    return p
+
+
+def _version(module: str) -> str:
+    try:
+        mod = importlib.import_module(module)
+    except Exception as exc:
+        return f"not importable ({type(exc).__name__}: {exc})"
+    return str(getattr(mod, "__version__", "installed"))
+
+
+def check_python() -> list[str]:
+    return [f"{sys.version.split()[0]} ({platform.system()} {platform.machine()})"]
+
+
+def check_torch() -> list[str]:
+    try:
+        import torch
+    except Exception as exc:
+        return [f"not importable: {exc} (make setup installs torch==2.13.0)"]
+    lines = [f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads"]
+    if torch.cuda.is_available():
+        for i in range(torch.cuda.device_count()):
+            lines.append(f"CUDA device {i}: {torch.cuda.get_device_name(i)}")
+    else:
+        why = "CPU-only torch build" if torch.version.cuda is None else "no CUDA device/driver"
+        lines.append(f"CUDA: unavailable ({why}); the 3dpe editor will be slow, mesh works")
+    return lines
+
+
+def check_onnxruntime() -> list[str]:
+    try:
+        import onnxruntime as ort
+    except Exception as exc:
+        return [f"not importable: {exc} (pip install 'streamfx[onnx]')"]
+    return [f"onnxruntime {ort.__version__}, providers: {', '.join(ort.get_available_providers())}"]
+
+
+def check_tensorrt() -> list[str]:
+    if importlib.util.find_spec("tensorrt") is None:
+        return ["not installed (pip install 'streamfx[tensorrt]' on an NVIDIA machine)"]
+    return [f"tensorrt {_version('tensorrt')}"]
+
+
+def check_media() -> list[str]:
+    import av
+
+    from streamfx.outputs.preview import display_problem
+
+    codec_version = ".".join(map(str, av.library_versions.get("libavcodec", ())))
+    lines = [f"PyAV {av.__version__} (libavcodec {codec_version or '?'})"]
+    for enc in ("libx264", "h264_nvenc", "libvpx-vp9"):
+        try:
+            av.codec.Codec(enc, "w")
+            lines.append(f"encoder {enc}: in this FFmpeg build")
+        except Exception:
+            lines.append(f"encoder {enc}: not in this FFmpeg build")
+    lines.append(f"OpenCV {_version('cv2')}, MediaPipe {_version('mediapipe')}")
+    lines.append(f"preview window: {display_problem() or 'display available'}")
+    return lines
+
+
+def check_vcam() -> list[str]:
+    from streamfx.outputs.vcam import FIX_HINTS, probe_backends
+
+    try:
+        report = probe_backends()
+    except Exception as exc:
+        return [f"pyvirtualcam unusable: {exc}"]
+    if not report:
+        return ["pyvirtualcam has no backend for this operating system"]
+    lines = []
+    for name, result in report.items():
+        lines.append(f"{name}: {result}")
+        if not result.startswith("ok"):
+            lines.append(f"  fix: {FIX_HINTS.get(name, 'see the pyvirtualcam documentation')}")
+    return lines
+
+
+def check_cameras() -> list[str]:
+    from streamfx.capture.camera import probe_cameras
+
+    found = probe_cameras()
+    return found or ["none found (use --source FILE, --source demo, or plug a camera in)"]
+
+
+def check_models() -> list[str]:
+    from streamfx import modelfiles
+
+    lines = [f"cache: {modelfiles.cache_dir()}; STREAMFX_MODELS: {modelfiles.models_dir()}"]
+    for name in modelfiles.names():
+        path = modelfiles.locate(name)
+        lines.append(
+            f"{name}: {path}" if path else f"{name}: missing (streamfx weights fetch {name})"
+        )
+    return lines
+
+
+CHECKS: list[tuple[str, Callable[[], list[str]]]] = [
+    ("python", check_python),
+    ("torch", check_torch),
+    ("onnxruntime", check_onnxruntime),
+    ("tensorrt", check_tensorrt),
+    ("media", check_media),
+    ("virtual camera", check_vcam),
+    ("cameras", check_cameras),
+    ("model files", check_models),
+]
+
+
+def run(args: argparse.Namespace) -> int:
+    for title, check in CHECKS:
+        if title == "cameras" and args.no_cameras:
+            continue
+        try:
+            lines = check()
+        except Exception as exc:  # a doctor never crashes on what it diagnoses
+            lines = [f"check failed: {type(exc).__name__}: {exc}"]
+        print(f"{title}:")
+        for line in lines:
+            print(f"  {line}")
+    return 0

@@ -1,0 +1,66 @@
+"""Settings of the face tracker (a dataclass; the CLI and presets build on it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from streamfx.errors import ConfigError
+from streamfx.temporal.one_euro import OneEuroParams
+
+POLICIES = ("largest", "central", "all")
+
+
+@dataclass
+class FaceConfig:
+    """How faces are found, followed, smoothed and selected."""
+
+    max_faces: int = 4
+    """Most faces MediaPipe looks for per frame (``num_faces``)."""
+    min_detection_confidence: float = 0.5
+    """MediaPipe face-detector score needed to start a face."""
+    min_presence_confidence: float = 0.5
+    """MediaPipe landmark presence score needed to keep a face."""
+    min_tracking_confidence: float = 0.5
+    """MediaPipe tracking score below which the detector runs again (video mode)."""
+    min_face_px: float = 40.0
+    """Faces whose landmark box is smaller than this (pixels, larger side) are skipped and
+    counted in ``FaceTracker.stats['too_small']``."""
+    policy: str = "all"
+    """Which faces to return: ``largest``, ``central`` (nearest the frame centre), ``all``, or
+    ``id:N`` (only track N)."""
+    lost_timeout_ms: float = 500.0
+    """A track unseen for longer than this is dropped (its id is not reused); a face coming back
+    sooner near where it was keeps its id."""
+    match_max_distance: float = 0.8
+    """Largest centre distance, in face sizes, for a detection to continue a track."""
+    smooth: bool = True
+    """Apply One-Euro smoothing to landmarks and poses in ``track`` (never in ``detect``)."""
+    landmark_filter: OneEuroParams = field(
+        default_factory=lambda: OneEuroParams(min_cutoff=1.5, beta=4.0, d_cutoff=1.0)
+    )
+    """One-Euro parameters for landmarks; speed is measured in face sizes per second."""
+    pose_filter: OneEuroParams = field(
+        default_factory=lambda: OneEuroParams(min_cutoff=1.0, beta=0.5, d_cutoff=1.0)
+    )
+    """One-Euro parameters for the head pose (rotation entries and translation / 10 cm)."""
+    compute_crop: bool = True
+    """Resample the 512x512 EG3D crop for every returned face (off: transforms only)."""
+
+    def __post_init__(self) -> None:
+        if self.max_faces < 1:
+            raise ConfigError(f"max_faces must be >= 1, got {self.max_faces}")
+        if self.min_face_px < 0:
+            raise ConfigError(f"min_face_px must be >= 0, got {self.min_face_px}")
+        parse_policy(self.policy)
+
+
+def parse_policy(policy: str) -> tuple[str, int | None]:
+    """Split a policy string into (kind, track id); ConfigError on an unknown one."""
+    if policy in POLICIES:
+        return policy, None
+    if policy.startswith("id:"):
+        try:
+            return "id", int(policy[3:])
+        except ValueError:
+            pass
+    raise ConfigError(f"unknown face policy {policy!r}; expected one of {POLICIES} or 'id:N'")

@@ -1,0 +1,227 @@
+"""MediaPipe face tracking: the only module of streamfx that imports mediapipe.
+
+``FaceTracker.track`` runs the Tasks ``FaceLandmarker`` in video mode (it follows faces between
+frames), gives each person a stable id, smooths landmarks and pose with One-Euro filters and
+returns, per selected face, the EG3D crop, its transforms and the EG3D camera label.
+``FaceTracker.detect`` does the same for unrelated still images (image mode, no smoothing).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streamfx.errors import InputError, ModelFileError, require
+from streamfx.face.align import eg3d_crop_transform, five_points, warp_crop
+from streamfx.face.config import FaceConfig, parse_policy
+from streamfx.face.ids import TrackAssigner
+from streamfx.face.pose import camera_from_pose, orthonormalize
+from streamfx.face.types import CROP_SIZE, Face
+from streamfx.temporal.one_euro import OneEuroFilter
+
+MODEL_NAME = "face_landmarker.task"
+
+
+def find_model(model_path: str | Path | None = None) -> Path:
+    """The FaceLandmarker model file: ``model_path`` if given, else the model-file manager's."""
+    if model_path is not None:
+        p = Path(model_path)
+        if not p.is_file():
+            raise ModelFileError(f"face model {p} does not exist (expected {MODEL_NAME})")
+        return p
+    try:
+        from streamfx.modelfiles import ensure
+    except ImportError:  # model-file manager not installed yet: its first search place
+        folder = os.environ.get("STREAMFX_MODELS")
+        if folder and (Path(folder) / MODEL_NAME).is_file():
+            return Path(folder) / MODEL_NAME
+        raise ModelFileError(
+            f"{MODEL_NAME} not found; set STREAMFX_MODELS to the folder holding it"
+        ) from None
+    return Path(ensure(MODEL_NAME))
+
+
+def check_image(image: Any) -> np.ndarray:
+    """Return ``image`` as a C-contiguous uint8 [H,W,3] array or raise InputError."""
+    img = np.asarray(image)
+    if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+        raise InputError(f"expected a uint8 RGB image [H,W,3], got {img.dtype} {img.shape}")
+    return np.ascontiguousarray(img)
+
+
+class FaceTracker:
+    """Faces in frames: landmarks, stable ids, EG3D crops and cameras.
+
+    ``stats`` counts frames, faces returned and faces skipped by reason
+    (``too_small``, ``not_selected``, ``lost`` tracks).
+    """
+
+    def __init__(self, config: FaceConfig | None = None, model_path: str | Path | None = None):
+        self.config = config or FaceConfig()
+        self.policy = parse_policy(self.config.policy)
+        self.model_path = find_model(model_path)
+        self._mp = require("mediapipe", pip_name="mediapipe")
+        self._video: Any = None
+        self._image: Any = None
+        self._last_ts = -1
+        self.assigner = TrackAssigner(self.config.lost_timeout_ms, self.config.match_max_distance)
+        self._filters: dict[int, tuple[OneEuroFilter, OneEuroFilter]] = {}
+        self.stats: dict[str, int] = {
+            "frames": 0,
+            "faces": 0,
+            "too_small": 0,
+            "not_selected": 0,
+            "lost": 0,
+        }
+
+    # -- MediaPipe ---------------------------------------------------------------------------
+    def _landmarker(self, video: bool) -> Any:
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        c = self.config
+        mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
+        opts = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(self.model_path)),
+            running_mode=mode,
+            num_faces=c.max_faces,
+            min_face_detection_confidence=c.min_detection_confidence,
+            min_face_presence_confidence=c.min_presence_confidence,
+            min_tracking_confidence=c.min_tracking_confidence,
+            output_facial_transformation_matrixes=True,
+        )
+        return vision.FaceLandmarker.create_from_options(opts)
+
+    def _raw(self, img: np.ndarray, timestamp_ms: int | None) -> list[tuple[np.ndarray, Any]]:
+        """MediaPipe's faces: (landmarks [478,3] pixels, pose [4,4] or None) each."""
+        mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=img)
+        if timestamp_ms is None:
+            if self._image is None:
+                self._image = self._landmarker(video=False)
+            res = self._image.detect(mp_image)
+        else:
+            if self._video is None:
+                self._video = self._landmarker(video=True)
+            res = self._video.detect_for_video(mp_image, timestamp_ms)
+        h, w = img.shape[:2]
+        out = []
+        mats = res.facial_transformation_matrixes or []
+        for i, pts in enumerate(res.face_landmarks):
+            lm = np.array([(p.x * w, p.y * h, p.z * w) for p in pts], dtype=np.float64)
+            pose = np.asarray(mats[i], dtype=np.float64) if i < len(mats) else None
+            out.append((lm, pose))
+        return out
+
+    # -- public ------------------------------------------------------------------------------
+    def track(self, image_rgb: np.ndarray, timestamp_ms: float) -> list[Face]:
+        """Faces in one video frame (uint8 [H,W,3] RGB) at ``timestamp_ms`` (increasing).
+
+        Ids are stable per person; landmarks and poses are smoothed; [] when no face.
+        A time stamp not after the previous one is moved 1 ms past it (MediaPipe needs that).
+        """
+        img = check_image(image_rgb)
+        ts = max(int(round(float(timestamp_ms))), self._last_ts + 1)
+        self._last_ts = ts
+        raw = self._keep_large(self._raw(img, ts))
+        ids, dropped = self.assigner.assign([_bbox(lm) for lm, _ in raw], float(ts))
+        for tid in dropped:
+            self._filters.pop(tid, None)
+            self.stats["lost"] += 1
+        if self.config.smooth:
+            raw = [self._smooth(tid, lm, pose, ts / 1000.0) for tid, (lm, pose) in zip(ids, raw)]
+        return self._finish(img, raw, ids)
+
+    def detect(self, image_rgb: np.ndarray) -> list[Face]:
+        """Faces in an unrelated still image (uint8 [H,W,3] RGB); ids 0.. by decreasing size."""
+        img = check_image(image_rgb)
+        raw = self._keep_large(self._raw(img, None))
+        raw.sort(key=lambda r: -_size(_bbox(r[0])))
+        return self._finish(img, raw, list(range(len(raw))))
+
+    def reset(self) -> None:
+        """Forget tracks and filter state (e.g. after a scene cut or a source change)."""
+        self.assigner.reset()
+        self._filters.clear()
+
+    def close(self) -> None:
+        """Release MediaPipe's graphs (call it; their finaliser fails at interpreter exit)."""
+        for lmk in (self._video, self._image):
+            if lmk is not None:
+                lmk.close()
+        self._video = self._image = None
+
+    def __enter__(self) -> FaceTracker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- steps ---------------------------------------------------------------------------------
+    def _keep_large(self, raw: list) -> list:
+        keep = [r for r in raw if _size(_bbox(r[0])) >= self.config.min_face_px]
+        self.stats["too_small"] += len(raw) - len(keep)
+        return keep
+
+    def _smooth(self, tid: int, lm: np.ndarray, pose: Any, t: float) -> tuple:
+        if tid not in self._filters:
+            c = self.config
+            self._filters[tid] = (OneEuroFilter(c.landmark_filter), OneEuroFilter(c.pose_filter))
+        f_lm, f_pose = self._filters[tid]
+        lm = f_lm(lm, t, scale=_size(_bbox(lm)))
+        if pose is not None:
+            flat = np.concatenate([pose[:3, :3].reshape(-1), pose[:3, 3] / 10.0])
+            flat = f_pose(flat, t)
+            pose = np.eye(4)
+            pose[:3, :3] = orthonormalize(flat[:9].reshape(3, 3))
+            pose[:3, 3] = flat[9:] * 10.0
+        return lm, pose
+
+    def _select(self, faces: list[Face], shape: tuple[int, ...]) -> list[Face]:
+        kind, want = self.policy
+        if kind == "all" or not faces:
+            chosen = faces
+        elif kind == "id":
+            chosen = [f for f in faces if f.track_id == want]
+        elif kind == "largest":
+            chosen = [max(faces, key=lambda f: f.size)]
+        else:  # central
+            cx, cy = shape[1] / 2.0, shape[0] / 2.0
+            chosen = [min(faces, key=lambda f: _centre_dist(f.bbox, cx, cy))]
+        self.stats["not_selected"] += len(faces) - len(chosen)
+        return chosen
+
+    def _finish(self, img: np.ndarray, raw: list, ids: list[int]) -> list[Face]:
+        self.stats["frames"] += 1
+        faces = [
+            Face(track_id=tid, landmarks=lm.astype(np.float32), bbox=_bbox(lm), pose=pose)
+            for tid, (lm, pose) in zip(ids, raw)
+        ]
+        faces = self._select(faces, img.shape)
+        h, w = img.shape[:2]
+        for face in faces:
+            face.to_crop, face.from_crop = eg3d_crop_transform(five_points(face.landmarks), (w, h))
+            if self.config.compute_crop:
+                face.crop = warp_crop(img, face.to_crop, CROP_SIZE)
+            if face.pose is not None:
+                face.camera = camera_from_pose(face.pose)
+        self.stats["faces"] += len(faces)
+        return faces
+
+
+def _bbox(lm: np.ndarray) -> tuple[float, float, float, float]:
+    return (
+        float(lm[:, 0].min()),
+        float(lm[:, 1].min()),
+        float(lm[:, 0].max()),
+        float(lm[:, 1].max()),
+    )
+
+
+def _size(b: tuple[float, float, float, float]) -> float:
+    return max(b[2] - b[0], b[3] - b[1])
+
+
+def _centre_dist(b: tuple[float, float, float, float], cx: float, cy: float) -> float:
+    return float(np.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy))

@@ -1,0 +1,294 @@
+"""The threaded live runner: capture -> pipeline -> paced output, never stalling on each other.
+
+Threads and hand-offs (each hand-off is a depth-1 latest-wins ``LatestSlot``):
+
+    capture thread --[capture slot]--> pipeline thread --[output slot]--> output loop (caller)
+
+- capture never blocks: a frame the pipeline has not taken yet is replaced and counted as
+  dropped (the only place frames are dropped: before the expensive stage);
+- the output loop runs on its own clock at the source fps: each tick sends the newest processed
+  frame, or re-sends the last one when nothing new is ready (counted as repeated);
+- a ``SourceError`` from ``read`` (camera unplugged) makes the capture thread reopen the source
+  with exponential backoff; meanwhile the sink keeps getting the last good frame and, after
+  ``slate_after_s``, a "reconnecting..." slate. The runner never dies of it;
+- Ctrl-C, ``stop()``, end of stream, ``max_frames`` or ``duration_s`` end the run cleanly: the
+  frame in flight is finished and written, then sink (flushed), pipeline and source are closed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from streamfx.capture.base import Source, SourceInfo
+from streamfx.errors import SourceError
+from streamfx.outputs.base import Sink
+from streamfx.record import Frame
+from streamfx.runtime.handoff import LatestSlot
+from streamfx.runtime.pipeline import Pipeline
+from streamfx.runtime.slate import make_slate
+from streamfx.runtime.stats import RunStats
+
+log = logging.getLogger(__name__)
+
+
+class LiveRunner:
+    """Runs ``source -> pipeline -> sink`` live; ``run()`` blocks and returns the ``RunStats``.
+
+    fps: output clock rate (default: the source's fps, else 30).
+    reconnect: reopen the source after a ``SourceError`` (else the run ends with the error).
+    backoff_s: (first, longest) wait between reopening attempts; doubles after each failure.
+    slate_after_s: how long the last good frame is repeated before the "reconnecting" slate.
+    max_frames / duration_s: stop after this many frames sent / seconds (None: no limit).
+    pace: pace non-live sources (files, demo, images) at their pts, like a camera.
+    on_stats: called with the stats every ``stats_every_s`` seconds from the output loop.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        pipeline: Pipeline,
+        sink: Sink,
+        *,
+        fps: float | None = None,
+        reconnect: bool = True,
+        backoff_s: tuple[float, float] = (0.2, 5.0),
+        slate_after_s: float = 1.0,
+        max_frames: int | None = None,
+        duration_s: float | None = None,
+        pace: bool = True,
+        on_stats: Callable[[RunStats], None] | None = None,
+        stats_every_s: float = 1.0,
+    ) -> None:
+        self.source, self.pipeline, self.sink = source, pipeline, sink
+        self.fps = fps
+        self.reconnect = reconnect
+        self.backoff_s = backoff_s
+        self.slate_after_s = slate_after_s
+        self.max_frames = max_frames
+        self.duration_s = duration_s
+        self.pace = pace
+        self.on_stats = on_stats
+        self.stats_every_s = stats_every_s
+        self.stats = RunStats()
+        self._stop = threading.Event()
+        self._capture_done = threading.Event()
+        self._worker_done = threading.Event()
+        self._capture_slot: LatestSlot[Frame] = LatestSlot()
+        self._output_slot: LatestSlot[Frame] = LatestSlot()
+        self._error: BaseException | None = None
+        self._lost_since: float | None = None
+        self._info: SourceInfo | None = None
+
+    @property
+    def reconnecting(self) -> bool:
+        """True while the source is lost and being reopened."""
+        return self._lost_since is not None
+
+    def stop(self) -> None:
+        """Ask the run to end (thread-safe); ``run()`` returns after a clean shutdown."""
+        self._stop.set()
+
+    def run(self) -> RunStats:
+        """Open source and sink, run until stopped or end of stream, close everything."""
+        info = self.source.info or self.source.start()
+        self._info = info
+        fps = float(self.fps or info.fps or 30.0)
+        try:
+            self.sink.open(info.width, info.height, fps)
+        except BaseException:
+            self.source.close()
+            self.pipeline.close()
+            raise
+        self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
+        threads = [
+            threading.Thread(target=self._capture_loop, name="streamfx-capture", daemon=True),
+            threading.Thread(target=self._worker_loop, name="streamfx-pipeline", daemon=True),
+        ]
+        for t in threads:
+            t.start()
+        try:
+            self._output_loop(fps)
+        except KeyboardInterrupt:
+            self.stats.interrupted = True
+        finally:
+            self._shutdown(threads)
+        if self._error is not None:
+            raise self._error
+        return self.stats
+
+    # -- capture thread ---------------------------------------------------------------------
+
+    def _capture_loop(self) -> None:
+        pace = self.pace and not self._info.live
+        origin: tuple[float, float] | None = None  # (monotonic, pts) of the first paced frame
+        try:
+            while not self._stop.is_set():
+                t0 = time.perf_counter()
+                try:
+                    frame = self.source.read()
+                except SourceError as exc:
+                    if not self.reconnect:
+                        raise
+                    self._reopen(exc)
+                    origin = None
+                    continue
+                if frame is None:
+                    break
+                frame.timings["read"] = time.perf_counter() - t0
+                if pace and frame.pts is not None:
+                    origin = origin or (time.monotonic(), frame.pts)
+                    wait = origin[0] + (frame.pts - origin[1]) - time.monotonic()
+                    if wait > 0 and self._stop.wait(wait):
+                        break
+                    frame.t_capture = time.monotonic()
+                self.stats.count("captured")
+                if self._capture_slot.put(frame):
+                    self.stats.count("dropped")
+        except BaseException as exc:
+            self._fail(exc)
+        finally:
+            self._capture_done.set()
+
+    def _reopen(self, exc: Exception) -> None:
+        """Reopen the source with exponential backoff until it works or the run stops."""
+        self.stats.count("source_errors")
+        self._lost_since = time.monotonic()
+        log.warning("source failed (%s); reconnecting", exc)
+        delay, longest = self.backoff_s
+        while not self._stop.is_set():
+            try:
+                self.source.close()
+            except Exception:
+                pass
+            if self._stop.wait(delay):
+                return
+            try:
+                self._info = self.source.start()
+            except Exception as again:
+                log.info("reopening the source failed (%s); next try in %.1fs", again, delay)
+                delay = min(delay * 2, longest)
+                continue
+            self.stats.count("reconnects")
+            self._lost_since = None
+            log.warning("source back: %s", self._info.description)
+            return
+
+    # -- pipeline thread --------------------------------------------------------------------
+
+    def _worker_loop(self) -> None:
+        try:
+            while True:
+                frame = self._capture_slot.get(timeout=0.05)
+                if frame is None:
+                    drained = self._capture_done.is_set() and not len(self._capture_slot)
+                    if self._stop.is_set() or drained:
+                        break
+                    continue
+                if self._output_slot.put(self._process(frame)):
+                    self.stats.count("superseded")
+        except BaseException as exc:
+            self._fail(exc)
+        finally:
+            self._worker_done.set()
+
+    def _process(self, frame: Frame) -> Frame:
+        try:
+            frame = self.pipeline.process(frame)
+        except Exception as exc:  # degrade: show the raw frame, keep the stream alive
+            if not self.stats.stage_errors:
+                log.warning("pipeline failed (showing the raw frame): %s", exc)
+            self.stats.count("stage_errors")
+            frame.output = None
+            frame.notes["pipeline_error"] = f"{type(exc).__name__}: {exc}"
+        self.stats.add_frame(frame.timings, frame.notes)
+        return frame
+
+    # -- output loop (caller's thread) ------------------------------------------------------
+
+    def _output_loop(self, fps: float) -> None:
+        period = 1.0 / fps
+        next_tick = time.monotonic()
+        next_report = next_tick + self.stats_every_s
+        last: Frame | None = None
+        slate: Frame | None = None
+        while not self._stop.is_set() and not self._limits_reached():
+            delay = next_tick - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                break
+            next_tick = max(next_tick + period, time.monotonic() - period)
+            frame = self._output_slot.take_nowait()
+            if frame is not None:
+                self._send(frame, fresh=True)
+                last, slate = frame, None
+            elif self._worker_done.is_set():
+                break  # end of stream (or a failed thread), everything sent
+            elif self._lost_since is not None and self._lost_for() > self.slate_after_s:
+                slate = slate or self._slate(last)
+                self._send(slate, fresh=False)
+                self.stats.count("slates")
+            elif last is not None:
+                self._send(last, fresh=False)
+            if time.monotonic() >= next_report:
+                next_report += self.stats_every_s
+                self._report()
+
+    def _limits_reached(self) -> bool:
+        if getattr(self.sink, "wants_stop", False):
+            return True
+        if self.max_frames is not None and self.stats.sent >= self.max_frames:
+            return True
+        return self.duration_s is not None and self.stats.elapsed >= self.duration_s
+
+    def _lost_for(self) -> float:
+        lost = self._lost_since
+        return 0.0 if lost is None else time.monotonic() - lost
+
+    def _slate(self, last: Frame | None) -> Frame:
+        w, h = self._info.width, self._info.height
+        image = make_slate(last.result if last is not None else None, w, h)
+        return Frame(image=image, pts=None, t_capture=time.monotonic(), notes={"slate": True})
+
+    def _send(self, frame: Frame, fresh: bool) -> None:
+        t0 = time.perf_counter()
+        self.sink.write(frame)
+        self.stats.add_time("write", time.perf_counter() - t0)
+        self.stats.count("sent")
+        if fresh:
+            self.stats.add_latency(time.monotonic() - frame.t_capture)
+        else:
+            self.stats.count("repeated")
+
+    def _report(self) -> None:
+        set_overlay = getattr(self.sink, "set_overlay", None)
+        if set_overlay is not None:
+            set_overlay(self.stats.line())
+        if self.on_stats is not None:
+            self.on_stats(self.stats)
+
+    # -- shutdown ---------------------------------------------------------------------------
+
+    def _fail(self, exc: BaseException) -> None:
+        if self._error is None:
+            self._error = exc
+        self._stop.set()
+
+    def _shutdown(self, threads: list[threading.Thread]) -> None:
+        """Stop the threads, write the frame in flight, close sink (flush), pipeline, source."""
+        self._stop.set()
+        self._capture_slot.close()
+        threads[1].join(timeout=30.0)  # the pipeline finishes the frame it is on
+        leftover = self._output_slot.take_nowait()
+        try:
+            if leftover is not None and self._error is None:
+                self._send(leftover, fresh=True)
+        finally:
+            threads[0].join(timeout=2.0)
+            self.stats.t_end = time.monotonic()
+            try:
+                self.sink.close()
+            finally:
+                self.pipeline.close()
+                self.source.close()

@@ -1,0 +1,108 @@
+"""Stages and the pipeline that runs them in order, always timing each one.
+
+A stage is any object with ``name: str`` and ``process(frame) -> Frame`` (and optionally
+``close()``). The pipeline writes each stage's seconds into ``frame.timings[stage.name]``. A stage
+that raises is degraded around: the frame continues without that stage's work, the failure is
+counted and noted in ``frame.notes["stage_errors"]``, and logged once per kind. Only
+``PipelineError`` (a stage saying it cannot be degraded around) propagates.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+from streamfx.errors import PipelineError
+from streamfx.record import Frame
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Stage(Protocol):
+    """One step of the pipeline. ``close()`` is optional (released by ``Pipeline.close``)."""
+
+    name: str
+
+    def process(self, frame: Frame) -> Frame:
+        """Add this stage's fields to ``frame`` and return it (never modify ``frame.image``)."""
+        ...
+
+
+class PassthroughStage:
+    """The edit stage until an editor is wired in: leaves the frame as it is, says so."""
+
+    name = "edit"
+
+    def process(self, frame: Frame) -> Frame:
+        frame.notes["edit"] = "passthrough"
+        return frame
+
+
+class Pipeline:
+    """Runs ``stages`` in order over a frame, timing each.
+
+    stages: objects with ``name`` and ``process(frame) -> Frame`` (see ``Stage``).
+    failures: ``"stage: ErrorType: message"`` -> count of degraded failures so far.
+    """
+
+    def __init__(self, stages: Iterable[Stage] = ()) -> None:
+        self.stages: list[Stage] = list(stages)
+        for stage in self.stages:
+            if not callable(getattr(stage, "process", None)) or not getattr(stage, "name", ""):
+                raise TypeError(f"a stage needs a name and process(frame); got {stage!r}")
+        self.failures: Counter[str] = Counter()
+
+    @property
+    def names(self) -> list[str]:
+        """Stage names in order."""
+        return [stage.name for stage in self.stages]
+
+    def describe(self) -> str:
+        """e.g. ``"track -> edit -> compose"``."""
+        return " -> ".join(self.names) or "(empty)"
+
+    def process(self, frame: Frame) -> Frame:
+        """Run every stage on ``frame``; ``frame.timings[name]`` gets each stage's seconds."""
+        for stage in self.stages:
+            t0 = time.perf_counter()
+            try:
+                frame = stage.process(frame)
+            except PipelineError:
+                raise
+            except Exception as exc:  # degrade: continue without this stage's work
+                self._failed(stage.name, exc, frame)
+            frame.timings[stage.name] = time.perf_counter() - t0
+        return frame
+
+    def _failed(self, name: str, exc: Exception, frame: Frame) -> None:
+        key = f"{name}: {type(exc).__name__}: {exc}"
+        if not self.failures[key]:
+            log.warning("stage %s failed (degraded, frame passed on): %s", name, exc)
+        self.failures[key] += 1
+        frame.notes.setdefault("stage_errors", {})[name] = f"{type(exc).__name__}: {exc}"
+
+    def close(self) -> None:
+        """Close every stage that has ``close()``; errors are logged, not raised."""
+        for stage in self.stages:
+            close = getattr(stage, "close", None)
+            if close is None:
+                continue
+            try:
+                close()
+            except Exception as exc:
+                log.warning("closing stage %s failed: %s", stage.name, exc)
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def passthrough_pipeline() -> Pipeline:
+    """The pipeline used until the editing stages are wired in: a single pass-through edit."""
+    return Pipeline([PassthroughStage()])

@@ -1,0 +1,178 @@
+"""Run statistics (frame counts, drops, latency, per-stage times) and the timing-table printer.
+
+``RunStats`` is updated from several threads (guarded by a lock) and keeps bounded windows of
+samples, so a run of any length uses constant memory.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+WINDOW = 4096  # samples kept per series for percentiles (most recent)
+
+
+@dataclass
+class Series:
+    """A bounded window of samples (seconds) plus exact running count and sum."""
+
+    samples: deque = field(default_factory=lambda: deque(maxlen=WINDOW))
+    count: int = 0
+    total: float = 0.0
+
+    def add(self, value: float) -> None:
+        self.samples.append(value)
+        self.count += 1
+        self.total += value
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    def percentile(self, q: float) -> float:
+        return float(np.percentile(np.fromiter(self.samples, float), q)) if self.samples else 0.0
+
+
+@dataclass
+class RunStats:
+    """What a runner measured. Times are in seconds; use ``summary()`` for plain numbers.
+
+    captured: frames read from the source. processed: frames through the pipeline.
+    sent: frames written to the sink (including repeats). repeated: re-sends of the last frame
+    (or the reconnect slate) because nothing new was ready at an output tick. dropped: captured
+    frames replaced before the pipeline took them (the only place frames are dropped).
+    superseded: processed frames replaced before an output tick showed them.
+    source_errors / reconnects: source failures and successful reopenings.
+    stage_errors: pipeline failures the runner degraded around (raw frame shown).
+    edit: what the edit stage reported in ``frame.notes["edit"]`` (e.g. "passthrough").
+    """
+
+    captured: int = 0
+    processed: int = 0
+    sent: int = 0
+    repeated: int = 0
+    dropped: int = 0
+    superseded: int = 0
+    source_errors: int = 0
+    reconnects: int = 0
+    stage_errors: int = 0
+    slates: int = 0
+    interrupted: bool = False
+    edit: str = ""
+    source: str = ""
+    sink: str = ""
+    stages: dict[str, Series] = field(default_factory=dict)
+    latency: Series = field(default_factory=Series)
+    t_start: float = field(default_factory=time.monotonic)
+    t_end: float | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, name: str, n: int = 1) -> None:
+        """Thread-safe ``self.<name> += n``."""
+        with self.lock:
+            setattr(self, name, getattr(self, name) + n)
+
+    def add_time(self, stage: str, seconds: float) -> None:
+        with self.lock:
+            self.stages.setdefault(stage, Series()).add(seconds)
+
+    def add_frame(self, timings: dict[str, float], notes: dict[str, Any]) -> None:
+        """Record one processed frame's per-stage timings and its edit note."""
+        with self.lock:
+            self.processed += 1
+            for stage, seconds in timings.items():
+                self.stages.setdefault(stage, Series()).add(seconds)
+            if "edit" in notes:
+                self.edit = str(notes["edit"])
+
+    def add_latency(self, seconds: float) -> None:
+        with self.lock:
+            self.latency.add(seconds)
+
+    @property
+    def elapsed(self) -> float:
+        return (self.t_end or time.monotonic()) - self.t_start
+
+    def summary(self) -> dict[str, Any]:
+        """Plain numbers: counts, fps in/processed/out, latency ms percentiles, per-stage ms."""
+        with self.lock:
+            dt = max(self.elapsed, 1e-9)
+            stages = {
+                name: {
+                    "mean_ms": s.mean * 1e3,
+                    "p50_ms": s.percentile(50) * 1e3,
+                    "p95_ms": s.percentile(95) * 1e3,
+                    "count": s.count,
+                }
+                for name, s in self.stages.items()
+            }
+            return {
+                "elapsed_s": dt,
+                "captured": self.captured,
+                "processed": self.processed,
+                "sent": self.sent,
+                "repeated": self.repeated,
+                "dropped": self.dropped,
+                "superseded": self.superseded,
+                "source_errors": self.source_errors,
+                "reconnects": self.reconnects,
+                "stage_errors": self.stage_errors,
+                "fps_in": self.captured / dt,
+                "fps_processed": self.processed / dt,
+                "fps_out": self.sent / dt,
+                "latency_ms": {
+                    "p50": self.latency.percentile(50) * 1e3,
+                    "p95": self.latency.percentile(95) * 1e3,
+                    "p99": self.latency.percentile(99) * 1e3,
+                    "max": (max(self.latency.samples) if self.latency.samples else 0.0) * 1e3,
+                },
+                "stages": stages,
+                "edit": self.edit,
+                "interrupted": self.interrupted,
+            }
+
+    def line(self) -> str:
+        """One status line, e.g. for the preview overlay or a terminal."""
+        s = self.summary()
+        lat = s["latency_ms"]
+        return (
+            f"in {s['fps_in']:.1f} fps | out {s['fps_out']:.1f} fps | proc {s['fps_processed']:.1f}"
+            f" fps | dropped {s['dropped']} | latency p50 {lat['p50']:.0f} ms"
+            f" p95 {lat['p95']:.0f} ms"
+        )
+
+
+def format_timings(stats: RunStats | dict[str, Any]) -> str:
+    """A table of per-stage mean/p50/p95 ms (and the fps each stage alone would allow),
+    followed by frame counts, rates and latency percentiles."""
+    s = stats.summary() if isinstance(stats, RunStats) else stats
+    rows = [f"{'stage':<22}{'mean ms':>9}{'p50 ms':>9}{'p95 ms':>9}{'fps':>9}{'frames':>8}"]
+    for name, t in s["stages"].items():
+        label = f"{name} ({s['edit']})" if name == "edit" and s.get("edit") else name
+        fps = 1e3 / t["mean_ms"] if t["mean_ms"] > 0 else float("inf")
+        rows.append(
+            f"{label:<22}{t['mean_ms']:>9.2f}{t['p50_ms']:>9.2f}{t['p95_ms']:>9.2f}"
+            f"{fps:>9.1f}{t['count']:>8d}"
+        )
+    lat = s["latency_ms"]
+    rows.append(
+        f"frames: captured {s['captured']} ({s['fps_in']:.1f} fps), processed {s['processed']} "
+        f"({s['fps_processed']:.1f} fps), sent {s['sent']} ({s['fps_out']:.1f} fps); "
+        f"dropped {s['dropped']}, repeated {s['repeated']}"
+    )
+    if lat["max"] > 0:
+        rows.append(
+            f"latency capture->output ms: p50 {lat['p50']:.1f}, p95 {lat['p95']:.1f}, "
+            f"p99 {lat['p99']:.1f}, max {lat['max']:.1f}"
+        )
+    if s["source_errors"] or s["stage_errors"]:
+        rows.append(
+            f"source errors {s['source_errors']} (reconnected {s['reconnects']}), "
+            f"stage errors {s['stage_errors']}"
+        )
+    return "\n".join(rows)
