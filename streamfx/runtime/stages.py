@@ -1,6 +1,6 @@
 """The editing stages of the pipeline and ``build_pipeline``, shared by every command.
 
-track (MediaPipe faces, crop, camera) -> edit (the chosen backend, per face) -> compose (paste back).
+track (faces, crop, camera) -> edit (the chosen backend, per face) -> compose (paste back).
 A failing edit degrades to the real face for that frame and is counted; it never kills the stream.
 """
 
@@ -111,9 +111,9 @@ def build_stages(
 
 
 def _tracker_config(max_faces: int) -> Any:
-    from streamfx.face.config import TrackerConfig
+    from streamfx.face.config import FaceConfig
 
-    return TrackerConfig(max_faces=max_faces)
+    return FaceConfig(max_faces=max_faces)
 
 
 def build_pipeline(args: argparse.Namespace) -> Any:
