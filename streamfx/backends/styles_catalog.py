@@ -63,7 +63,9 @@ def _toml_load(path: Path) -> dict[str, Any]:
         try:
             import tomli as tomllib  # type: ignore[no-redef]
         except ImportError as exc:
-            raise DependencyError("reading style.toml on Python 3.10 needs: pip install tomli") from exc
+            raise DependencyError(
+                "reading style.toml on Python 3.10 needs: pip install tomli"
+            ) from exc
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)

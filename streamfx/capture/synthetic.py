@@ -1,8 +1,8 @@
 """Synthetic media written with PyAV: a moving test pattern with an optional sine tone.
 
 Used by tests and benchmarks to get real encoded files (any size, rate, codec, with audio)
-without shipping media. Frame ``i`` carries its index in the top-left 8x8 block
-(``pattern_index`` reads it back after lossy coding).
+without shipping media. Frame ``i`` carries ``i % 64`` in binary as six black/white 8x8 blocks
+along the top edge (``pattern_index`` reads it back, even after several lossy codings).
 """
 
 from __future__ import annotations
@@ -12,21 +12,27 @@ from pathlib import Path
 
 import numpy as np
 
+BITS = 6
+
 
 def pattern(i: int, width: int, height: int) -> np.ndarray:
-    """uint8 [height,width,3] RGB: a gradient that moves with ``i``; block (0:8,0:8) = i*8 % 256."""
+    """uint8 [height,width,3] RGB: a gradient that moves with ``i``, plus ``i % 64`` in binary
+    as 8x8 blocks at the top edge (needs width >= 48, height >= 8)."""
     y, x = np.mgrid[0:height, 0:width]
     image = np.empty((height, width, 3), np.uint8)
     image[..., 0] = (x * 255 // max(width - 1, 1) + 4 * i) % 256
     image[..., 1] = (y * 255 // max(height - 1, 1)) % 256
     image[..., 2] = 128
-    image[:8, :8] = (i * 8) % 256
+    for bit in range(BITS):
+        image[:8, 8 * bit : 8 * bit + 8] = 255 if (i >> bit) & 1 else 0
     return image
 
 
 def pattern_index(image: np.ndarray) -> int:
-    """The frame index ``pattern`` wrote into ``image`` (exact for i < 32 after lossy coding)."""
-    return int(round(float(image[2:6, 2:6].mean()) / 8.0)) % 32
+    """The frame index (mod 64) that ``pattern`` wrote into ``image``; -1 if it is too small."""
+    if image.shape[0] < 8 or image.shape[1] < 8 * BITS:
+        return -1
+    return sum(1 << b for b in range(BITS) if image[2:6, 8 * b + 2 : 8 * b + 6].mean() > 127)
 
 
 def write_clip(
@@ -41,9 +47,10 @@ def write_clip(
     audio: str | None = "aac",
     sample_rate: int = 16000,
     tone_hz: float = 440.0,
+    audio_start: float = 0.0,
 ) -> Path:
     """Write a clip of ``frames`` pattern frames (pts = i/fps) and, when ``audio`` names an
-    encoder, a mono sine tone of the same duration. Returns the path."""
+    encoder, a mono sine tone from ``audio_start`` seconds to the end. Returns the path."""
     import av
 
     path = Path(path)
@@ -61,7 +68,7 @@ def write_clip(
         out.mux(vs.encode(vf))
     out.mux(vs.encode(None))
     if astream is not None:
-        _write_tone(out, astream, sample_rate, frames / fps, tone_hz)
+        _write_tone(out, astream, sample_rate, audio_start, frames / fps, tone_hz)
     out.close()
     return path
 
@@ -72,11 +79,12 @@ def _tone_stream(out, codec: str, rate: int):
     return stream
 
 
-def _write_tone(out, stream, rate: int, seconds: float, hz: float) -> None:
+def _write_tone(out, stream, rate: int, start_s: float, end_s: float, hz: float) -> None:
     import av
 
     fmt = stream.codec_context.format.name
-    total = int(round(seconds * rate))
+    first = int(round(start_s * rate))
+    total = int(round((end_s - start_s) * rate))
     t = np.arange(total) / rate
     signal = 0.3 * np.sin(2 * np.pi * hz * t)
     step = stream.codec_context.frame_size or 1024
@@ -88,7 +96,7 @@ def _write_tone(out, stream, rate: int, seconds: float, hz: float) -> None:
             data = chunk.astype(np.float32)[None]
         af = av.AudioFrame.from_ndarray(data, format=fmt, layout="mono")
         af.sample_rate = rate
-        af.pts = start
+        af.pts = first + start
         af.time_base = Fraction(1, rate)
         out.mux(stream.encode(af))
     out.mux(stream.encode(None))

@@ -39,6 +39,7 @@ class VideoSource(Source):
         self._frames = None
         self._pending = None
         self._index = 0
+        self._last_pts: float | None = None
 
     @property
     def path(self) -> str | None:
@@ -68,6 +69,7 @@ class VideoSource(Source):
         self._container, self._stream = container, stream
         self._frames = container.decode(stream)
         self._index = 0
+        self._last_pts = None
         self._pending = self._decode_next()
         if self._pending is None:
             self.close()
@@ -113,13 +115,43 @@ class VideoSource(Source):
         if vf is None:
             vf = self._decode_next()
             if vf is None:
+                self._check_complete()
                 return None
         t = self.now()
         image = vf.to_ndarray(format="rgb24")
         pts = float(vf.time) if vf.time is not None else None
+        self._last_pts = pts if pts is not None else self._last_pts
         frame = Frame(image=image, pts=pts, t_capture=t, index=self._index)
         self._index += 1
         return frame
+
+    def _check_complete(self) -> None:
+        """At end of a file: raise ``InputError`` when it ended well before what its header says."""
+        stream = self._stream
+        if self.live or stream is None:
+            return
+        expected = stream.frames or 0
+        if expected and self._index < expected * 0.98 - 1:
+            raise InputError(
+                f"{self.target} ended after {self._index} of its {expected} frames: "
+                "the file is truncated or corrupt"
+            )
+        if self._last_pts is None:
+            return
+        if stream.duration and stream.time_base:
+            start = float((stream.start_time or 0) * stream.time_base)
+            end = start + float(stream.duration * stream.time_base)
+            slack = max(0.5, 3.0 / float(stream.average_rate or 25))
+        elif self._container.duration:  # whole file (audio may run a little longer)
+            end = self._container.duration / 1e6
+            slack = max(1.0, 0.02 * end)
+        else:
+            return
+        if self._last_pts < end - slack:
+            raise InputError(
+                f"{self.target} ended at {self._last_pts:.2f} s but says it lasts until "
+                f"{end:.2f} s: the file is truncated or corrupt"
+            )
 
     def close(self) -> None:
         if self._container is not None:

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:
         source.close()
         raise
+    live_status = not args.quiet and sys.stderr.isatty()
     print(f"streamfx camera: {source.info.description} -> {pipeline.describe()} -> {args.sink}")
     runner = LiveRunner(
         source,
@@ -70,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
         sink,
         fps=args.fps,
         duration_s=args.duration,
-        on_stats=None if args.quiet else _status,
+        on_stats=_status if live_status else None,
     )
     stats = runner.run()
-    if not args.quiet:
+    if live_status:
         print(file=sys.stderr)
     print(f"output: {getattr(sink, 'description', sink.name)}")
     print(format_timings(stats))

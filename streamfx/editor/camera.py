@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from streamfx.errors import InputError
+
 #: Focal length of the official helper: 1 / (tan(18.837 * 3.14159 / 360) * 1.414), in float32.
 FOCAL_OFFICIAL = float(np.float32(1.0 / (math.tan(18.837 * 3.14159 / 360.0) * 1.414)))
 #: Focal length of EG3D's FFHQ dataset labels (2985.29 / 700).
@@ -35,7 +37,7 @@ def split_label(label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unpack a [25] label into (cam2world [4,4], K [3,3])."""
     lab = np.asarray(label, dtype=np.float32).reshape(-1)
     if lab.shape[0] != 25:
-        raise ValueError(f"camera label must have 25 numbers, got {lab.shape[0]}")
+        raise InputError(f"camera label must have 25 numbers, got {lab.shape[0]}")
     return lab[:16].reshape(4, 4), lab[16:].reshape(3, 3)
 
 

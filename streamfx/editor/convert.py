@@ -23,7 +23,7 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 OFFICIAL_KEYS = ("encoder_state_dict", "renderer_state_dict")
 GET_HINT = (
-    "get the official checkpoint with `streamfx weights fetch 3dpe` (Google Drive archive "
+    "get the official checkpoint with `streamfx weights fetch 3dpe.pt` (Google Drive archive "
     "1ZRH9WGHcostGAywqdJJp1kJBUiqN-xxF, pretrained_models/3dpe.pt), then convert it with "
     "`streamfx weights import PATH/TO/3dpe.pt -o models/3dpe`"
 )
@@ -34,10 +34,19 @@ def _shape(t) -> tuple[int, ...]:
     return tuple(t.shape)
 
 
-def check_state_dict(module: nn.Module, sd: Mapping[str, torch.Tensor], what: str) -> None:
-    """Raise ``CheckpointError`` naming every missing, unexpected or mis-shaped key of ``sd``."""
-    expected = {k: _shape(v) for k, v in module.state_dict().items()}
-    missing = [k for k in expected if k not in sd]
+def check_state_dict(
+    module: nn.Module,
+    sd: Mapping[str, torch.Tensor],
+    what: str,
+    optional: Mapping[str, tuple[int, ...]] | None = None,
+) -> None:
+    """Raise ``CheckpointError`` naming every missing, unexpected or mis-shaped key of ``sd``.
+
+    ``optional`` keys (name -> shape) may be present or absent, but must have their shape.
+    """
+    required = {k: _shape(v) for k, v in module.state_dict().items()}
+    expected = {**required, **(optional or {})}
+    missing = [k for k in required if k not in sd]
     extra = [k for k in sd if k not in expected]
     bad = [k for k in sd if k in expected and not torch.is_tensor(sd[k])]
     wrong = [
@@ -68,21 +77,21 @@ def _more(items: list) -> str:
 def split_official_encoder(
     sd: Mapping[str, torch.Tensor], encoder: nn.Module
 ) -> dict[str, torch.Tensor]:
-    """Drop the never-executed ResNet ``encoder.layer3/4.*`` tensors (checking their shapes)."""
+    """Check an official encoder dict strictly and drop its never-executed ResNet
+    ``encoder.layer3/4.*`` tensors (optional, but shape-checked when present)."""
     unused = unused_resnet_keys(encoder.config.resnet_widths)
-    out: dict[str, torch.Tensor] = {}
-    wrong = []
-    for k, v in sd.items():
-        if k in unused:
-            if not torch.is_tensor(v) or _shape(v) != unused[k]:
-                wrong.append(f"{k} expected {list(unused[k])} got {list(getattr(v, 'shape', []))}")
-            continue
-        out[k] = v
-    if wrong:
-        raise CheckpointError(
-            "encoder_state_dict has unused ResNet tensors of the wrong shape: " + ", ".join(wrong)
-        )
-    return out
+    check_state_dict(encoder, sd, "encoder_state_dict", optional=unused)
+    return {k: v for k, v in sd.items() if k not in unused}
+
+
+def _torch_load(path: Path):
+    """``torch.load(weights_only=True)``, memory-mapped when the file allows it."""
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+    except RuntimeError as exc:  # legacy (non-zip) files cannot be memory-mapped
+        if "mmap" not in str(exc):
+            raise
+        return torch.load(path, map_location="cpu", weights_only=True)
 
 
 def load_official_dicts(path: Path) -> tuple[dict, dict]:
@@ -93,12 +102,16 @@ def load_official_dicts(path: Path) -> tuple[dict, dict]:
             f"{' and '.join(OFFICIAL_KEYS)}); {GET_HINT}"
         )
     try:
-        ck = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        ck = _torch_load(path)
     except pickle.UnpicklingError as exc:
+        if "Unsupported global" not in str(exc):
+            raise CheckpointError(f"{path} is not a readable torch checkpoint") from exc
+        first = next((ln for ln in str(exc).splitlines() if "Unsupported global" in ln), "")
+        first = first.split(" Please use")[0]
         raise CheckpointError(
             f"refusing to load {path}: it needs more than torch.load(weights_only=True) allows "
-            f"(arbitrary pickled objects are never executed). Re-save it as a plain dict of "
-            f"tensors with keys {OFFICIAL_KEYS}. Details: {str(exc).splitlines()[0]}"
+            f"(pickled objects are never executed; {first.strip()}). Re-save it as a plain dict "
+            f"of tensors with keys {list(OFFICIAL_KEYS)}."
         ) from exc
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path} is not a readable torch checkpoint: {exc}") from exc

@@ -23,6 +23,7 @@ from torch import nn
 from streamfx.editor.convert import (
     CONFIG_NAME,
     FORMAT_NAME,
+    GET_HINT,
     WEIGHTS_NAME,
     check_state_dict,
     load_official_dicts,
@@ -34,7 +35,12 @@ from streamfx.errors import CheckpointError, ConfigError, InputError, ModelFileE
 
 
 class PortraitEditor(nn.Module):
-    """3DPE: ``encoder`` (Live3DEditingEncoder) + ``renderer`` (TriplaneRenderer)."""
+    """3DPE: ``encoder`` (Live3DEditingEncoder) + ``renderer`` (TriplaneRenderer).
+
+    ``PortraitEditor(config)`` (a preset name or an ``EditorConfig``; default ``3dpe``) builds a
+    randomly initialised model in ``nn.Module``'s default train mode, for training; use the
+    ``from_*`` constructors for inference.
+    """
 
     def __init__(self, config: EditorConfig | str | None = None) -> None:
         super().__init__()
@@ -64,7 +70,6 @@ class PortraitEditor(nn.Module):
         """Strictly load the official ``3dpe.pt`` dictionaries (layer3/4 keys are dropped)."""
         model = cls(config)
         enc = split_official_encoder(encoder_state_dict, model.encoder)
-        check_state_dict(model.encoder, enc, "encoder_state_dict")
         check_state_dict(model.renderer, renderer_state_dict, "renderer_state_dict")
         model.encoder.load_state_dict(enc, strict=True)
         model.renderer.load_state_dict(dict(renderer_state_dict), strict=True)
@@ -76,7 +81,10 @@ class PortraitEditor(nn.Module):
     ) -> PortraitEditor:
         """Load an official ``3dpe.pt`` with ``torch.load(weights_only=True)`` (no pickled code)."""
         enc, ren = load_official_dicts(Path(path))
-        return cls.from_official(enc, ren, config)
+        try:
+            return cls.from_official(enc, ren, config)
+        except CheckpointError as exc:
+            raise CheckpointError(f"{path}: {exc}\n{GET_HINT}") from None
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write ``config.json`` + ``model.safetensors`` (no pickle) into ``directory``."""

@@ -57,9 +57,7 @@ class TrackAssigner:
     def assign(self, boxes: list[Box], t_ms: float) -> tuple[list[int], list[int]]:
         """Ids for ``boxes`` (same order) and the ids of tracks dropped by the timeout."""
         dropped = [
-            tid
-            for tid, tr in self.tracks.items()
-            if t_ms - tr.last_seen_ms > self.lost_timeout_ms
+            tid for tid, tr in self.tracks.items() if t_ms - tr.last_seen_ms > self.lost_timeout_ms
         ]
         for tid in dropped:
             del self.tracks[tid]

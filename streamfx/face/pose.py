@@ -97,7 +97,8 @@ def camera_angles(label: np.ndarray) -> tuple[float, float, float]:
     yaw: azimuth of the camera centre, atan2(x, z) (> 0: camera toward +x);
     pitch: elevation, asin(y / |p|) (> 0: camera above the face);
     roll: rotation of the camera about its forward axis away from the no-roll look-at camera at
-    the same place (the official sampler's), positive clockwise as seen from the camera.
+    the same place (the official sampler's), positive when the face appears turned
+    counter-clockwise in the picture.
     """
     lab = np.asarray(label, dtype=np.float64).reshape(-1)
     c2w = lab[:16].reshape(4, 4)

@@ -130,7 +130,8 @@ class FaceTracker:
             self._filters.pop(tid, None)
             self.stats["lost"] += 1
         if self.config.smooth:
-            raw = [self._smooth(tid, lm, pose, ts / 1000.0) for tid, (lm, pose) in zip(ids, raw)]
+            t = ts / 1000.0
+            raw = [self._smooth(i, lm, pose, t) for i, (lm, pose) in zip(ids, raw, strict=True)]
         return self._finish(img, raw, ids)
 
     def detect(self, image_rgb: np.ndarray) -> list[Face]:
@@ -139,6 +140,11 @@ class FaceTracker:
         raw = self._keep_large(self._raw(img, None))
         raw.sort(key=lambda r: -_size(_bbox(r[0])))
         return self._finish(img, raw, list(range(len(raw))))
+
+    def set_policy(self, policy: str) -> None:
+        """Change the selection policy (``largest``, ``central``, ``all`` or ``id:N``)."""
+        self.policy = parse_policy(policy)
+        self.config.policy = policy
 
     def reset(self) -> None:
         """Forget tracks and filter state (e.g. after a scene cut or a source change)."""
@@ -196,7 +202,7 @@ class FaceTracker:
         self.stats["frames"] += 1
         faces = [
             Face(track_id=tid, landmarks=lm.astype(np.float32), bbox=_bbox(lm), pose=pose)
-            for tid, (lm, pose) in zip(ids, raw)
+            for tid, (lm, pose) in zip(ids, raw, strict=True)
         ]
         faces = self._select(faces, img.shape)
         h, w = img.shape[:2]

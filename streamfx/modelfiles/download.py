@@ -117,7 +117,7 @@ def download(url: str, part: Path, *, desc: str, progress: bool = True) -> Path:
 
 def _refuse_html(resp: urllib.response.addinfourl, url: str) -> None:
     ctype = resp.headers.get("Content-Type", "")
-    if ctype.startswith("text/html") and ("drive.google" in url or "googleusercontent" in url):
+    if ctype.startswith("text/html") and ("google.com" in url or "googleusercontent" in url):
         raise ModelFileError(
             f"Google Drive answered {url} with a web page instead of the file "
             "(download quota exceeded, or the file is not shared publicly)"

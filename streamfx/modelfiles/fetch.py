@@ -133,10 +133,13 @@ def _verify_download(entry: ModelFile, remote: Remote, path: Path) -> None:
 def _manual_hint(entry: ModelFile) -> str:
     lines = ["To get it by hand:"]
     for remote in entry.remotes():
+        url = remote.url
+        if url.startswith("gdrive:"):
+            url = f"https://drive.google.com/uc?id={url.split(':', 1)[1]}&export=download"
         if remote.member:
-            lines.append(f"  - download {remote.url} and take {remote.member} out of it (unzip)")
+            lines.append(f"  - download {url} and take {remote.member} out of it (unzip)")
         else:
-            lines.append(f"  - download {remote.url}")
+            lines.append(f"  - download {url}")
     if entry.homepage:
         lines.append(f"  - or see {entry.homepage}")
     if entry.sha256:

@@ -76,8 +76,7 @@ class AudioCarrier:
             packet.stream = self._aout
             self._out.mux(packet)
         else:
-            for frame in packet.decode():
-                frame.pts = None  # let the encoder count samples from the first one
+            for frame in packet.decode():  # keeps its pts: the offset to the video stays
                 self._out.mux(self._aout.encode(frame))
         self.packets += 1
 

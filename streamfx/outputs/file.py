@@ -19,6 +19,12 @@ from streamfx.outputs.frames import even_size, fit
 from streamfx.record import Frame
 
 TIME_BASE = Fraction(1, 90000)
+# encoders limited to 16-bit time bases; 1/30000 still counts 29.97 fps (1001 ticks) exactly
+SHORT_TIME_BASE = {
+    "mpeg4": Fraction(1, 30000),
+    "h263p": Fraction(1, 30000),
+    "flv": Fraction(1, 30000),
+}
 DEFAULT_OPTIONS = {"libx264": {"crf": "18", "preset": "fast"}}
 
 
@@ -64,6 +70,7 @@ class FileSink(Sink):
         self._audio: AudioCarrier | None = None
         self._last_pts = -1
         self._step = 1
+        self._tb = TIME_BASE
         self.size = (0, 0)
         self.frames = 0
 
@@ -81,16 +88,24 @@ class FileSink(Sink):
         stream = self._out.add_stream(self.codec, rate=rate, options=self.options)
         stream.width, stream.height = self.size
         stream.pix_fmt = self.pix_fmt
-        stream.codec_context.time_base = TIME_BASE
-        stream.time_base = TIME_BASE
+        self._tb = SHORT_TIME_BASE.get(self.codec, TIME_BASE)
+        stream.codec_context.time_base = self._tb
+        stream.time_base = self._tb
         self._stream = stream
-        self._step = max(1, round(1 / (rate * TIME_BASE)))
+        self._step = max(1, round(1 / (rate * self._tb)))
         self._last_pts = -1
         if self.audio_from:
             self._audio = AudioCarrier.open(self.audio_from, self._out)
 
+    @property
+    def description(self) -> str:
+        """e.g. "file out.mp4 (libx264 640x480 + audio)"."""
+        w, h = self.size
+        audio = " + audio" if self._audio is not None or self.audio_from else ""
+        return f"file {self.path} ({self.codec} {w}x{h}{audio})"
+
     def _next_pts(self, frame: Frame) -> int:
-        pts = round(frame.pts / TIME_BASE) if frame.pts is not None else None
+        pts = round(frame.pts / self._tb) if frame.pts is not None else None
         if pts is None or pts <= self._last_pts:
             pts = self._last_pts + self._step if self._last_pts >= 0 else 0
         self._last_pts = pts
@@ -103,11 +118,11 @@ class FileSink(Sink):
             raise SinkError(f"file sink {self.path} is not open")
         vf = av.VideoFrame.from_ndarray(fit(frame.result, *self.size), format="rgb24")
         vf.pts = self._next_pts(frame)
-        vf.time_base = TIME_BASE
+        vf.time_base = self._tb
         try:
             self._out.mux(self._stream.encode(vf))
             if self._audio is not None:
-                self._audio.copy_until(float(vf.pts * TIME_BASE) + 0.5)
+                self._audio.copy_until(float(vf.pts * self._tb) + 0.5)
         except av.error.FFmpegError as exc:
             raise SinkError(f"writing {self.path} failed at frame {self.frames}: {exc}") from None
         self.frames += 1

@@ -100,6 +100,7 @@ class LiveRunner:
             self.sink.open(info.width, info.height, fps)
         except BaseException:
             self.source.close()
+            self.source.info = None
             self.pipeline.close()
             raise
         self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
@@ -292,3 +293,4 @@ class LiveRunner:
             finally:
                 self.pipeline.close()
                 self.source.close()
+                self.source.info = None

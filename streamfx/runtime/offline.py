@@ -49,6 +49,7 @@ class OfflineRunner:
             self.sink.open(info.width, info.height, float(self.fps or info.fps or 25.0))
         except BaseException:
             self.source.close()
+            self.source.info = None
             self.pipeline.close()
             raise
         self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
@@ -68,6 +69,7 @@ class OfflineRunner:
             finally:
                 self.pipeline.close()
                 self.source.close()
+                self.source.info = None
         return self.stats
 
     def _loop(self, bar) -> None:

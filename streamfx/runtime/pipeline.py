@@ -69,11 +69,13 @@ class Pipeline:
         """Run every stage on ``frame``; ``frame.timings[name]`` gets each stage's seconds."""
         for stage in self.stages:
             t0 = time.perf_counter()
+            output = frame.output
             try:
                 frame = stage.process(frame)
             except PipelineError:
                 raise
             except Exception as exc:  # degrade: continue without this stage's work
+                frame.output = output
                 self._failed(stage.name, exc, frame)
             frame.timings[stage.name] = time.perf_counter() - t0
         return frame

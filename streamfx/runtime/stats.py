@@ -155,9 +155,10 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
     for name, t in s["stages"].items():
         label = f"{name} ({s['edit']})" if name == "edit" and s.get("edit") else name
         fps = 1e3 / t["mean_ms"] if t["mean_ms"] > 0 else float("inf")
+        fps_text = f"{fps:>9.1f}" if fps < 1e5 else f"{'>1e5':>9}"
         rows.append(
             f"{label:<22}{t['mean_ms']:>9.2f}{t['p50_ms']:>9.2f}{t['p95_ms']:>9.2f}"
-            f"{fps:>9.1f}{t['count']:>8d}"
+            f"{fps_text}{t['count']:>8d}"
         )
     lat = s["latency_ms"]
     rows.append(

@@ -62,19 +62,25 @@ def test_corrupt_file_is_input_error(tmp_path: Path) -> None:
         open_source(str(bad))
 
 
-def test_truncated_file_is_a_clear_error_or_a_short_read(clip: Path, tmp_path: Path) -> None:
-    """A file cut in half (moov at the end for non-faststart mp4) never gives a traceback:
-    either the open fails with InputError or the frames that exist are read."""
+def test_truncated_mp4_fails_at_open(clip: Path, tmp_path: Path) -> None:
     cut = tmp_path / "cut.mp4"
     data = clip.read_bytes()
-    cut.write_bytes(data[: len(data) // 2])
-    try:
-        with open_source(str(cut)) as src:
-            frames = _drain(src)
-    except InputError as exc:
-        assert "cut.mp4" in str(exc)
-    else:
-        assert 0 < len(frames) < 20
+    cut.write_bytes(data[: len(data) // 2])  # the index (moov) is at the end: lost
+    with pytest.raises(InputError, match="cut.mp4"):
+        open_source(str(cut))
+
+
+def test_truncated_mkv_is_detected_at_the_end(tmp_path: Path) -> None:
+    """Matroska decodes up to the cut; the runner then learns the file was truncated."""
+    full = write_clip(tmp_path / "full.mkv", width=48, height=16, frames=100, audio=None)
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(full.read_bytes()[: full.stat().st_size // 2])
+    src = open_source(str(cut))
+    with pytest.raises(InputError, match="truncated"):
+        _drain(src)
+    src.close()
+    with open_source(str(full)) as whole:
+        assert len(_drain(whole)) == 100
 
 
 def test_text_file_with_video_suffix_is_input_error(tmp_path: Path) -> None:
@@ -86,17 +92,17 @@ def test_text_file_with_video_suffix_is_input_error(tmp_path: Path) -> None:
 
 def test_still_image_and_folder(tmp_path: Path) -> None:
     for i in range(3):
-        bgr = cv2.cvtColor(pattern(i, 40, 30), cv2.COLOR_RGB2BGR)
+        bgr = cv2.cvtColor(pattern(i, 48, 30), cv2.COLOR_RGB2BGR)
         cv2.imwrite(str(tmp_path / f"f{i:02d}.png"), bgr)
     cv2.imwrite(str(tmp_path / "zz_big.png"), np.zeros((60, 80, 3), np.uint8))
     (tmp_path / "readme.txt").write_text("not an image")
     with open_source(str(tmp_path / "f01.png")) as src:
         frames = _drain(src)
     assert len(frames) == 1 and pattern_index(frames[0].image) == 1
-    np.testing.assert_array_equal(frames[0].image, pattern(1, 40, 30))
+    np.testing.assert_array_equal(frames[0].image, pattern(1, 48, 30))
     with open_source(str(tmp_path), fps=10.0) as src:
         frames = _drain(src)
-    assert [f.image.shape for f in frames] == [(30, 40, 3)] * 4  # zz_big.png resized
+    assert [f.image.shape for f in frames] == [(30, 48, 3)] * 4  # zz_big.png resized
     assert [f.pts for f in frames] == [0.0, 0.1, 0.2, 0.3]
     looped = open_source(str(tmp_path / "f00.png"), loop=True)
     assert [looped.read().index for _ in range(3)] == [0, 1, 2]

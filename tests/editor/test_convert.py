@@ -79,7 +79,9 @@ def test_wrong_shape_is_named_with_both_shapes(official_tiny):
 def test_wrong_shape_in_unused_resnet_tensor(official_tiny):
     _, enc, ren = official_tiny
     enc = dict(enc, **{"encoder.layer4.2.conv2.weight": torch.zeros(1)})
-    with pytest.raises(CheckpointError, match=r"encoder\.layer4\.2\.conv2\.weight expected"):
+    with pytest.raises(
+        CheckpointError, match=r"encoder\.layer4\.2\.conv2\.weight expected \[64, 64"
+    ):
         PortraitEditor.from_official(enc, ren, "tiny")
 
 
@@ -130,3 +132,21 @@ def test_3dpe_shapes_match_line():
     assert _match_line(shapes, official=True) == "matches the 3dpe preset: yes"
     shapes.pop("renderer.const")
     assert "1 missing (e.g. renderer.const [1, 1, 512])" in _match_line(shapes, official=True)
+
+
+def test_cli_import_and_inspect(official_tiny, tmp_path, capsys):
+    from streamfx.cli.main import main
+
+    _, enc, ren = official_tiny
+    pt = tmp_path / "small.pt"
+    torch.save({"encoder_state_dict": enc, "renderer_state_dict": ren}, pt)
+    assert main(["weights", "inspect", str(pt)]) == 0
+    assert "matches the 3dpe preset: no" in capsys.readouterr().out
+    # the CLI converts to the 3dpe network: a tiny checkpoint is one clear error, no traceback
+    assert main(["weights", "import", str(pt), "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "missing key(s)" in err and "wrong shape(s)" in err and "Traceback" not in err
+    assert str(pt) in err and "streamfx weights fetch 3dpe.pt" in err
+    assert not (tmp_path / "out").exists()
+    assert main(["weights", "import", str(tmp_path / "nope.pt"), "-o", str(tmp_path / "o")]) == 2
+    assert "streamfx weights fetch 3dpe.pt" in capsys.readouterr().err

@@ -127,3 +127,18 @@ def test_official_key_names_and_order(parity_dir):
 def test_encoder_config_round_trip(name):
     cfg = get_preset(name).encoder
     assert EncoderConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_editor_package_imports_lazily():
+    """``import streamfx.editor.camera`` must not pull in torch; names resolve on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, streamfx.editor.camera, streamfx.editor as e;"
+        "assert 'torch' not in sys.modules, 'torch imported eagerly';"
+        "assert e.camera_from_angles(0.0, 0.0).shape == (25,);"
+        "assert 'torch' not in sys.modules;"
+        "e.EncoderConfig; assert 'torch' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

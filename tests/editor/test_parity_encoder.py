@@ -49,12 +49,11 @@ def _load_encoder(parity_dir):
         editor = PortraitEditor.from_official(enc_sd, ren_sd)
         return editor, editor.encoder
     # renderer not built yet: the same strict checks on the encoder half alone
-    from streamfx.editor.convert import check_state_dict, split_official_encoder
+    from streamfx.editor.convert import split_official_encoder
     from streamfx.editor.encoder.live3d import Live3DEditingEncoder
 
     encoder = Live3DEditingEncoder()
-    sd = split_official_encoder(enc_sd, encoder)
-    check_state_dict(encoder, sd, "encoder_state_dict")
+    sd = split_official_encoder(enc_sd, encoder)  # strict checks, drops layer3/4
     encoder.load_state_dict(sd, strict=True)
     return None, encoder.eval()
 

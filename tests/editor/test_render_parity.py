@@ -59,6 +59,17 @@ def test_state_dict_keys_match_official(parity_dir: Path) -> None:
     assert [list(t.shape) for t in sd.values()] == [e["shape"] for e in entries]
 
 
+def test_fixture_weight_builder_fails_loudly_on_a_wrong_hash(
+    parity_dir: Path, tmp_path: Path
+) -> None:
+    keys = json.loads((parity_dir / "keys.json").read_text())
+    keys["renderer"][3]["sha256_f32le"] = "0" * 64
+    (tmp_path / "keys.json").write_text(json.dumps(keys))
+    (tmp_path / "kept_official_tensors.npz").symlink_to(parity_dir / "kept_official_tensors.npz")
+    with pytest.raises(AssertionError, match="renderer/decoder.net.2.weight: sha256 mismatch"):
+        build_renderer_state_dict(tmp_path)
+
+
 @pytest.mark.parametrize("name", CAMERAS)
 def test_rays_match_fixture(parity_dir: Path, name: str) -> None:
     ref = _reference(parity_dir, name)
@@ -82,7 +93,7 @@ def test_importance_depths_match_fixture(
     np.testing.assert_array_equal(coarse[0, 0, :, 0].numpy(), ref["depths_coarse"])
     planes = triplane.reshape(1, 3, 32, 256, 256)
     with torch.no_grad():
-        colors, sigmas = renderer._decode(planes, origins, dirs, coarse)
+        colors, sigmas = renderer.decode_samples(planes, origins, dirs, coarse)
         _, _, weights = march(colors, sigmas, coarse)
         fine = importance_depths(coarse, weights, 48)
     err = np.abs(fine.reshape(16, 16, 48).numpy() - ref["depths_fine_sub8"]).max()

@@ -14,7 +14,6 @@ import statistics
 import time
 from collections.abc import Callable
 
-
 from streamfx.errors import ConfigError
 
 STAGES = ("lift", "render", "style", "composite")
@@ -29,6 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames per row")
     parser.add_argument("--work-size", type=int, default=256, help="geometry/filter resolution")
     parser.add_argument("--compositor", choices=("auto", "compose", "paste"), default="auto")
+    parser.add_argument(
+        "--color-match",
+        choices=("none", "lab"),
+        default="none",
+        help="compositor colour matching (mesh styles recolour on purpose: default none)",
+    )
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -45,19 +50,20 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def make_compositor(kind: str) -> tuple[str, Callable]:
+def make_compositor(kind: str, color_match: str = "none") -> tuple[str, Callable]:
     """(name, fn(frame, edit, face) -> frame) for the chosen compositor."""
     from streamfx.backends.mesh.paste import paste_edit
 
     if kind in ("auto", "compose"):
         try:
-            from streamfx.compose import Compositor  # type: ignore[attr-defined]
+            from streamfx.compose import ComposeConfig, Compositor
         except ImportError:
             if kind == "compose":
                 raise ConfigError("streamfx.compose.Compositor is not available") from None
         else:
-            comp = Compositor()
-            return "streamfx.compose", lambda frame, edit, face: comp.compose(
+            comp = Compositor(ComposeConfig(color_match=color_match))
+            name = f"streamfx.compose (color_match={color_match})"
+            return name, lambda frame, edit, face: comp.compose(
                 frame, [face], {face.track_id: edit}
             )
     return "mesh paste", lambda frame, edit, face: paste_edit(frame, edit, face.from_crop)
@@ -85,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from streamfx.capture.demo import DemoSource
 
     styles = [s for s in args.styles.split(",") if s]
-    comp_name, composite = make_compositor(args.compositor)
+    comp_name, composite = make_compositor(args.compositor, args.color_match)
     print(f"mesh editor, one face, work size {args.work_size}, compositor: {comp_name}")
     print(f"median of {args.frames} frames per row (ms); fps = 1000 / total")
     head = f"{'frame':>10} {'style':>9} " + " ".join(f"{s:>9}" for s in STAGES)
@@ -102,5 +108,3 @@ def run(args: argparse.Namespace) -> int:
             cells = " ".join(f"{row[s]:9.2f}" for s in STAGES)
             print(f"{w:>5}x{h:<4} {style:>9} {cells} {total:8.2f} {1e3 / total:6.1f}")
     return 0
-
-

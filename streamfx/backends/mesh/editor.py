@@ -48,6 +48,8 @@ class MeshEditor:
     ``face.camera`` (or, when None, the camera of the landmarks' fitted head pose) and
     ``camera``; e.g. ``camera_from_angles(yaw=+0.26)`` (camera moved toward world +x) shows the
     face from its left and moves the nose tip toward image left.
+    ``extras["color_match"]`` is "none" for every style but identity: a compositor that matches
+    the edit's colours to the frame would undo bronze, neon or marble.
     """
 
     name = "mesh"
@@ -111,9 +113,7 @@ class MeshEditor:
         times.update(lift=t1 - t0, render=time.perf_counter() - t1)
         return g
 
-    def edit(
-        self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None
-    ) -> FaceEdit:
+    def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:
         """Edit one face; see the class docstring for the outputs."""
         times: dict[str, float] = {}
         g = self._render(frame_rgb, face, camera, times)
@@ -125,7 +125,12 @@ class MeshEditor:
             alpha=g.alpha,
             depth=g.depth,
             backend=self.name,
-            extras={"style": self.style, "timings": times},
+            extras={
+                "style": self.style,
+                "timings": times,
+                # the style recolours on purpose: the compositor should not pull it back
+                "color_match": "lab" if self._effect == "identity" else "none",
+            },
         )
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from streamfx.backends.mesh.lift import LiftedMesh
+from streamfx.backends.mesh.lift import FLIP, LiftedMesh
 from streamfx.backends.mesh.raster import Raster, rasterize, vertex_normals
 from streamfx.backends.mesh.topology import CONTOURS, load_topology
 
@@ -22,6 +22,10 @@ from streamfx.backends.mesh.topology import CONTOURS, load_topology
 FAR = 10.0
 #: Facing range (|n_z|) over which the opacity fades in at grazing angles.
 GRAZING = (0.12, 0.42)
+#: The grazing fade applies fully up to GRAZING_RINGS[0] edges from the mesh border and not at
+#: all from GRAZING_RINGS[1] on (the silhouette of a turned head is near the border; the steep
+#: underside of the nose is not and must stay opaque).
+GRAZING_RINGS = (4, 7)
 
 
 @dataclass
@@ -74,12 +78,25 @@ def _grid_map(affine: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     )
 
 
-def grazing_fade(normals: np.ndarray, lo: float = GRAZING[0], hi: float = GRAZING[1]) -> np.ndarray:
-    """Per-vertex factor [N] in [0,1]: 0 where the surface is seen edge-on (|n_z| <= lo), 1 where
-    it faces the camera (|n_z| >= hi). Hides the texture streaks of steep, stretched triangles
-    at the silhouette of a turned head."""
-    t = np.clip((-normals[:, 2] - lo) / (hi - lo), 0.0, 1.0)
+def grazing_fade(facing: np.ndarray, lo: float = GRAZING[0], hi: float = GRAZING[1]) -> np.ndarray:
+    """Per-vertex factor [N] in [0,1] from ``facing`` (-n_z, 1 = toward the camera): 0 where the
+    surface is seen edge-on (<= lo), 1 where it faces the camera (>= hi). Hides the texture
+    streaks of steep, stretched triangles at the silhouette of a turned head."""
+    t = np.clip((facing - lo) / (hi - lo), 0.0, 1.0)
     return (t * t * (3.0 - 2.0 * t)).astype(np.float32)
+
+
+def vertex_opacity(mesh: LiftedMesh) -> np.ndarray:
+    """Border opacity times the grazing fade near the border, float32 [468].
+
+    Facing comes from the canonical face's normals turned by the fitted head rotation, not from
+    the landmarks' own normals, which are noisy (a single flipped normal would punch a hole).
+    """
+    topo = load_topology()
+    facing = -(topo.normals @ (mesh.rotation @ FLIP).T)[:, 2]
+    lo, hi = GRAZING_RINGS
+    near_border = np.clip((hi - topo.rings) / (hi - lo), 0.0, 1.0)
+    return (mesh.opacity * (1.0 - near_border * (1.0 - grazing_fade(facing)))).astype(np.float32)
 
 
 def render_gbuffer(
@@ -108,7 +125,7 @@ def render_gbuffer(
     r = rasterize(vw, topo.triangles, (wh, ww), cull=False)  # folds stay covered
     normals = vertex_normals(v, topo.triangles)
     depth = 2.7 + (v[:, 2:3] - mesh.pivot[2]) / (10.0 * mesh.scale)
-    opacity = mesh.opacity * grazing_fade(normals)
+    opacity = vertex_opacity(mesh)
     attr = np.concatenate([mesh.uv, opacity[:, None], depth, normals, topo.uv], 1)
     vals = r.interpolate(attr)
     if background is None:

@@ -147,8 +147,10 @@ def repose(mesh: LiftedMesh, rot: np.ndarray, shift: np.ndarray | None = None) -
 def rotation_from_euler(yaw: float, pitch: float = 0.0, roll: float = 0.0) -> np.ndarray:
     """Head rotation [3,3] in camera axes (radians): yaw about y, pitch about x, roll about z.
 
-    With image axes (y down), a positive yaw turns the face toward image left... see
-    :func:`repose`; this is a plain Ry @ Rx @ Rz composition.
+    A plain ``Ry @ Rx @ Rz`` in image axes (x right, y down, z away). Applied with
+    :func:`repose`, yaw > 0 moves the nose tip (in front of the pivot) toward image left, which
+    matches a camera yaw > 0 of ``camera_from_angles``; pitch > 0 moves it down (the head
+    nods down; a camera pitch > 0 moves it up).
     """
     cy, sy = np.cos(yaw), np.sin(yaw)
     cx, sx = np.cos(pitch), np.sin(pitch)

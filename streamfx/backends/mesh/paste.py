@@ -21,12 +21,12 @@ def paste_edit(frame: np.ndarray, edit: FaceEdit, from_crop: np.ndarray) -> np.n
         alpha = np.ones(edit.image.shape[:2], np.float32)
     elif alpha.shape != edit.image.shape[:2]:
         alpha = cv2.resize(alpha, (edit.image.shape[1], edit.image.shape[0]))
-    ys, xs = np.nonzero(alpha > 1e-3)
+    on = alpha > 1e-3
+    ys, xs = np.flatnonzero(on.any(1)), np.flatnonzero(on.any(0))
     if len(xs) == 0:
         return out
     m = np.asarray(from_crop, np.float64)
-    box = np.array([[xs.min(), ys.min()], [xs.max(), ys.min()], [xs.min(), ys.max()],
-                    [xs.max(), ys.max()]], np.float64)  # fmt: skip
+    box = np.array([[xs[0], ys[0]], [xs[-1], ys[0]], [xs[0], ys[-1]], [xs[-1], ys[-1]]], np.float64)
     pts = box @ m[:, :2].T + m[:, 2]
     h, w = frame.shape[:2]
     x0, y0 = np.maximum(np.floor(pts.min(0)).astype(int) - 1, 0)

@@ -5,15 +5,15 @@ Visibility: back-face culling plus the painter's algorithm (triangles drawn far 
 whose triangles are small and whose surface is a single height field seen from the front, this
 matches a z-buffer except on a few pixels along self-occlusion edges (nose at large yaw).
 
-Shading attributes are interpolated per pixel with one affine map per triangle
-(attribute = A[tri] @ (x, y, 1)), i.e. barycentric interpolation; texture sampling is then a
-piecewise-affine warp done by ``cv2.remap`` on the interpolated texture coordinates.
+Shading attributes are interpolated per pixel with barycentric weights (clamped to the
+triangle); texture sampling is then a piecewise-affine warp done by ``cv2.remap`` on the
+interpolated texture coordinates.
 Pixel centres are at integer coordinates (OpenCV's convention).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -37,21 +37,31 @@ class Raster:
     tid: np.ndarray
     inv: np.ndarray
     triangles: np.ndarray
+    _bary: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def size(self) -> tuple[int, int]:
         """(h, w)."""
         return int(self.tri_id.shape[0]), int(self.tri_id.shape[1])
 
+    def barycentrics(self) -> np.ndarray:
+        """float32 [n,3] barycentric weights of the covered pixels, clamped to the triangle
+        (a pixel the fill rule gave to a sliver triangle must not extrapolate far)."""
+        if self._bary is None:
+            m = self.inv[self.tid]  # [n,3,3]
+            x = self.xs.astype(np.float32)[:, None]
+            y = self.ys.astype(np.float32)[:, None]
+            b = m[:, :, 0] * x + m[:, :, 1] * y + m[:, :, 2]
+            b = np.clip(b, 0.0, None)
+            self._bary = b / np.maximum(b.sum(1, keepdims=True), 1e-12)
+        return self._bary
+
     def interpolate(self, attr: np.ndarray) -> np.ndarray:
         """Per-vertex attributes [N,C] -> values at the covered pixels [n,C] (float32)."""
         a = np.asarray(attr, np.float32)
         a = a[:, None] if a.ndim == 1 else a
-        per_tri = np.einsum("tkc,tkj->tcj", a[self.triangles], self.inv)  # [T,C,3]
-        m = per_tri[self.tid]  # [n,C,3]
-        xs = self.xs.astype(np.float32)[:, None]
-        ys = self.ys.astype(np.float32)[:, None]
-        return m[:, :, 0] * xs + m[:, :, 1] * ys + m[:, :, 2]
+        corners = a[self.triangles[self.tid]]  # [n,3,C]
+        return np.einsum("nk,nkc->nc", self.barycentrics(), corners)
 
     def scatter(self, values: np.ndarray, fill: float | np.ndarray = 0.0) -> np.ndarray:
         """Covered-pixel values [n,C] -> image [h,w,C] (float32), ``fill`` elsewhere."""
@@ -93,9 +103,20 @@ def rasterize(
     buf = np.full((h, w), -1, np.int32)
     for i in order[onscreen[order]].tolist():
         cv2.fillConvexPoly(buf, pts[i], i, cv2.LINE_8, SUBPIXEL_BITS)
+    _fill_cracks(buf)
     ys, xs = np.nonzero(buf >= 0)
     inv = barycentric_inverse(v[:, :2], tris)
     return Raster(buf, ys, xs, buf[ys, xs], inv, tris)
+
+
+def _fill_cracks(buf: np.ndarray) -> None:
+    """Give one-pixel gaps between covered pixels (left/right or above/below) the triangle of
+    their neighbour, in place: the fill rule can leave them along shared sliver edges."""
+    empty = buf[1:-1, 1:-1] < 0
+    horiz = empty & (buf[1:-1, :-2] >= 0) & (buf[1:-1, 2:] >= 0)
+    buf[1:-1, 1:-1][horiz] = buf[1:-1, :-2][horiz]
+    vert = (buf[1:-1, 1:-1] < 0) & (buf[:-2, 1:-1] >= 0) & (buf[2:, 1:-1] >= 0)
+    buf[1:-1, 1:-1][vert] = buf[:-2, 1:-1][vert]
 
 
 def barycentric_inverse(xy: np.ndarray, triangles: np.ndarray) -> np.ndarray:

@@ -84,6 +84,19 @@ def _big(g: GBuffer, img: np.ndarray) -> np.ndarray:
     return cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
+def _face_box(g: GBuffer, margin: int = 6) -> tuple[slice, slice]:
+    """Working-size slices around the pixels the mesh covers (the whole map if none)."""
+    rows = np.flatnonzero(g.mask.any(1))
+    cols = np.flatnonzero(g.mask.any(0))
+    if len(rows) == 0:
+        return slice(None), slice(None)
+    h, w = g.work_size
+    return (
+        slice(max(rows[0] - margin, 0), min(rows[-1] + margin + 1, h)),
+        slice(max(cols[0] - margin, 0), min(cols[-1] + margin + 1, w)),
+    )
+
+
 def _lambert(g: GBuffer, light: tuple[float, float, float]) -> np.ndarray:
     """max(0, n . l) at the working size, float32 [h,w] (light points from the surface)."""
     lv = np.asarray(light, np.float32)
@@ -150,8 +163,11 @@ def cartoon(
     """Edge-preserving flattening (bilateral at the working size), posterised light, ink lines
     from a difference of Gaussians plus the mesh's feature contours."""
     small = _small(g, g.image)
-    for _ in range(int(passes)):
-        small = cv2.bilateralFilter(small, 7, 45, 5)
+    box = _face_box(g)
+    face = small[box]
+    for _ in range(int(passes)):  # only the face box: the rest is transparent anyway
+        face = cv2.bilateralFilter(face, 7, 45, 5)
+    small[box] = face
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
     step = 255.0 / max(int(levels), 2)
     lab[..., 0] = (np.floor(lab[..., 0] / step) + 0.5) * step
@@ -170,9 +186,17 @@ def cartoon(
 
 @lru_cache(maxsize=4)
 def _hatch(h: int, w: int, period: float) -> np.ndarray:
-    """Diagonal hatching pattern, float32 [h,w] in {0,1}."""
+    """Diagonal hatching pattern, uint8 [h,w] in {0,1}."""
     yy, xx = np.mgrid[0:h, 0:w]
-    return (np.sin((xx + yy) * (2 * np.pi / period)) > 0.4).astype(np.float32)
+    return (np.sin((xx + yy) * (2 * np.pi / period)) > 0.4).astype(np.uint8)
+
+
+@lru_cache(maxsize=8)
+def _paper_lut(paper: tuple[int, int, int], gamma: float) -> np.ndarray:
+    """uint8 [1,256,3]: tone -> graphite-to-paper colour."""
+    ramp = np.linspace(0.0, 1.0, 256)[:, None]
+    lut = 46.0 + (np.asarray(paper, np.float64)[None] - 46.0) * ramp**gamma
+    return lut.astype(np.uint8)[None]
 
 
 @effect(
@@ -186,17 +210,16 @@ def _hatch(h: int, w: int, period: float) -> np.ndarray:
 def sketch(
     g: GBuffer, blur: float, hatch: float, gamma: float, paper: tuple[int, int, int]
 ) -> np.ndarray:
-    """Colour-dodge pencil sketch plus diagonal hatching where the mesh faces away from the
-    light; feature contours in graphite."""
+    """Colour-dodge pencil sketch (the blur runs at the working size) plus diagonal hatching
+    where the mesh faces away from the light; feature contours in graphite."""
     gray = cv2.cvtColor(g.image, cv2.COLOR_RGB2GRAY)
-    blurred = cv2.GaussianBlur(255 - gray, (0, 0), blur * g.size[0] / 512.0)
+    inv_small = 255 - _small(g, gray)
+    blurred = _big(g, cv2.GaussianBlur(inv_small, (0, 0), blur * g.work_size[0] / 512.0))
     dodge = cv2.divide(gray, 255 - blurred, scale=256.0)
     shade = np.clip((0.7 - _lambert(g, (-0.5, -0.6, -0.65))) * 2.5, 0.0, 1.0) * g.mask
-    dark = _big(g, shade) * _hatch(*g.size, 5.0) * (hatch * 255.0)
-    tone = cv2.subtract(dodge, _to_u8(dark / 255.0))
-    ramp = np.linspace(0.0, 1.0, 256)[:, None]
-    lut = (46.0 + (np.asarray(paper, np.float64)[None] - 46.0) * ramp**gamma).astype(np.uint8)
-    out = cv2.merge([cv2.LUT(tone, np.ascontiguousarray(lut[:, c])) for c in range(3)])
+    dark = cv2.multiply(_big(g, _to_u8(shade * hatch)), _hatch(*g.size, 5.0))
+    tone = cv2.subtract(dodge, dark)
+    out = cv2.LUT(cv2.merge([tone, tone, tone]), _paper_lut(tuple(paper), float(gamma)))
     _draw_contours(out, g, (70, 66, 62), 0.6, FEATURES)
     return out
 

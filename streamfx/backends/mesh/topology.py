@@ -50,6 +50,9 @@ class MeshTopology:
     uv: float32 [468,2] MediaPipe's texture coordinates of the canonical model.
     boundary: int32 [B] the outer boundary loop (face oval), in order.
     opacity: float32 [468] per-vertex opacity, 0 on the boundary, fading in over two rings.
+    rings: int32 [468] graph distance (edges) from each vertex to the boundary.
+    normals: float32 [468,3] unit vertex normals of the canonical model (canonical axes, +z
+        toward the viewer).
     """
 
     triangles: np.ndarray
@@ -57,6 +60,8 @@ class MeshTopology:
     uv: np.ndarray
     boundary: np.ndarray
     opacity: np.ndarray
+    rings: np.ndarray
+    normals: np.ndarray
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
@@ -144,6 +149,25 @@ def boundary_loop(triangles: np.ndarray) -> np.ndarray:
     return np.asarray(best, np.int32)
 
 
+def ring_distance(triangles: np.ndarray, boundary: np.ndarray, n: int = N_MESH) -> np.ndarray:
+    """Graph distance int32 [n] from each vertex to the nearest ``boundary`` vertex."""
+    dist = np.full(n, -1, np.int32)
+    dist[boundary] = 0
+    edges = triangles[:, [0, 1, 1, 2, 2, 0]].reshape(-1, 2)
+    edges = np.concatenate([edges, edges[:, ::-1]])
+    ring = 0
+    while (dist < 0).any():
+        front = dist[edges[:, 0]] == ring
+        nxt = edges[front, 1]
+        nxt = nxt[dist[nxt] < 0]
+        if len(nxt) == 0:
+            break
+        ring += 1
+        dist[nxt] = ring
+    dist[dist < 0] = ring + 1
+    return dist
+
+
 def ring_opacity(triangles: np.ndarray, boundary: np.ndarray, n: int = N_MESH) -> np.ndarray:
     """Per-vertex opacity from the graph distance to the boundary (see ``RING_OPACITY``)."""
     dist = np.full(n, len(RING_OPACITY), np.int32)
@@ -172,4 +196,17 @@ def load_topology() -> MeshTopology:
         uv=verts[:, 3:5].copy(),
         boundary=boundary,
         opacity=ring_opacity(tris, boundary),
+        rings=ring_distance(tris, boundary),
+        normals=_canonical_normals(verts[:, :3], tris),
     )
+
+
+def _canonical_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals, oriented toward +z (the viewer)."""
+    p = verts.astype(np.float64)[tris]
+    fn = np.cross(p[:, 1] - p[:, 0], p[:, 2] - p[:, 0])
+    n = np.zeros((len(verts), 3))
+    for c in range(3):
+        n[:, c] = np.bincount(tris.reshape(-1), np.repeat(fn[:, c], 3), minlength=len(verts))
+    n *= np.sign(n[:, 2].sum())
+    return (n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)).astype(np.float32)

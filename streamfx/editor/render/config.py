@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from streamfx.errors import ConfigError
+
 
 @dataclass(frozen=True)
 class RenderConfig:
@@ -41,7 +43,33 @@ class RenderConfig:
     img_channels: int = 3
     """Channels of the output image."""
     ray_chunk: int | None = None
-    """Rays rendered per chunk (bounds memory); None renders all rays at once. Same result."""
+    """Rays rendered per chunk (bounds memory); None renders all rays at once. Deterministic
+    renders are the same either way; random mode draws its numbers chunk by chunk."""
+
+    def __post_init__(self) -> None:
+        positive = ("neural_resolution", "plane_channels", "decoder_hidden", "w_dim")
+        for name in (*positive, "sr_input_resolution", "decoder_output_dim", "img_channels"):
+            if int(getattr(self, name)) < 1:
+                raise ConfigError(f"RenderConfig.{name} must be >= 1, got {getattr(self, name)}")
+        if self.depth_resolution < 4:
+            raise ConfigError(f"depth_resolution must be >= 4, got {self.depth_resolution}")
+        if self.depth_resolution_importance < 0:
+            raise ConfigError(
+                f"depth_resolution_importance must be >= 0, got {self.depth_resolution_importance}"
+            )
+        if not 0 < self.ray_start < self.ray_end:
+            raise ConfigError(f"need 0 < ray_start < ray_end, got {self.ray_start}, {self.ray_end}")
+        if self.box_warp <= 0:
+            raise ConfigError(f"box_warp must be > 0, got {self.box_warp}")
+        if self.decoder_output_dim < self.img_channels:
+            raise ConfigError(
+                f"decoder_output_dim ({self.decoder_output_dim}) must cover img_channels "
+                f"({self.img_channels})"
+            )
+        if len(self.sr_channels) < 1 or min(self.sr_channels) < 1:
+            raise ConfigError(f"sr_channels needs >= 1 positive widths, got {self.sr_channels}")
+        if self.ray_chunk is not None and self.ray_chunk < 1:
+            raise ConfigError(f"ray_chunk must be None or >= 1, got {self.ray_chunk}")
 
     @property
     def image_resolution(self) -> int:
@@ -56,8 +84,12 @@ class RenderConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RenderConfig:
-        """Inverse of :meth:`to_dict`; unknown keys raise ``TypeError``."""
+        """Inverse of :meth:`to_dict`; unknown keys raise ``ConfigError`` naming them."""
         d = dict(d)
+        unknown = sorted(set(d) - set(cls.__dataclass_fields__))
+        if unknown:
+            known = sorted(cls.__dataclass_fields__)
+            raise ConfigError(f"unknown RenderConfig keys {unknown}; expected some of {known}")
         if "sr_channels" in d:
             d["sr_channels"] = tuple(d["sr_channels"])
         return cls(**d)

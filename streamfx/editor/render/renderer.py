@@ -118,7 +118,8 @@ class TriplaneRenderer(nn.Module):
         """Volume rendering only: planes [B,3,C,H,W] -> image_raw, image_depth, feature_image,
         alpha (see :meth:`forward`)."""
         cfg, res = self.config, self.config.neural_resolution
-        cam2world, intrinsics = split_camera(camera.to(planes.dtype))
+        # Rays, depths and points stay float32 whatever the triplane dtype.
+        cam2world, intrinsics = split_camera(camera.to(planes.device, torch.float32))
         origins, dirs = sample_rays(cam2world, intrinsics, res)
         chunk = cfg.ray_chunk or origins.shape[1]
         parts = [
@@ -136,7 +137,7 @@ class TriplaneRenderer(nn.Module):
 
         feature_image = image(torch.cat(feats, 1))
         return {
-            "image_raw": feature_image[:, :3],
+            "image_raw": feature_image[:, : cfg.img_channels],
             "image_depth": image(depth),
             "feature_image": feature_image,
             "alpha": image(torch.cat(alpha, 1)),
@@ -163,8 +164,8 @@ class TriplaneRenderer(nn.Module):
             deterministic=deterministic,
             generator=generator,
             device=origins.device,
-        ).to(origins.dtype)
-        colors, sigmas = self._decode(planes, origins, dirs, coarse)
+        )
+        colors, sigmas = self.decode_samples(planes, origins, dirs, coarse)
         if cfg.depth_resolution_importance > 0:
             _, _, weights = march(colors, sigmas, coarse)
             fine = importance_depths(
@@ -174,7 +175,7 @@ class TriplaneRenderer(nn.Module):
                 deterministic=deterministic,
                 generator=generator,
             )
-            colors_f, sigmas_f = self._decode(planes, origins, dirs, fine)
+            colors_f, sigmas_f = self.decode_samples(planes, origins, dirs, fine)
             depths = torch.cat([coarse, fine], dim=-2)
             order = torch.sort(depths, dim=-2).indices
             depths = torch.gather(depths, -2, order)
@@ -187,7 +188,7 @@ class TriplaneRenderer(nn.Module):
         feats, depth, weights = march(colors, sigmas, depths)
         return feats, depth, weights.sum(2), depths.min(), depths.max()
 
-    def _decode(
+    def decode_samples(
         self, planes: torch.Tensor, origins: torch.Tensor, dirs: torch.Tensor, depths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Decode points o + z*d for depths [B,M,S,1] -> (colors [B,M,S,C], sigma [B,M,S,1])."""

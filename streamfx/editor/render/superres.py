@@ -30,13 +30,20 @@ def fir_filter() -> torch.Tensor:
 
 
 def upfirdn2d(
-    x: torch.Tensor, f: torch.Tensor, up: int, pad: tuple[int, int, int, int], gain: float
+    x: torch.Tensor,
+    f: torch.Tensor,
+    up: int,
+    pad: tuple[int, int, int, int],
+    gain: float,
+    channels: int,
 ) -> torch.Tensor:
     """Reference ``upfirdn2d`` (no down-sampling): zero-insert ``up``, pad (x0,x1,y0,y1), FIR.
 
     x [B,C,H,W] -> [B,C,H*up+y0+y1-3, W*up+x0+x1-3] for a 4x4 ``f``; paddings are >= 0 here.
+    ``channels`` (= C) is passed as a Python int so exported graphs get a static kernel shape.
     """
-    b, c, h, w = x.shape
+    b, _, h, w = x.shape
+    c = channels
     if up > 1:
         x = x.reshape(b, c, h, 1, w, 1)
         x = F.pad(x, [0, up - 1, 0, 0, 0, up - 1])
@@ -47,9 +54,9 @@ def upfirdn2d(
     return F.conv2d(x, kernel, groups=c)
 
 
-def upsample2d(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+def upsample2d(x: torch.Tensor, f: torch.Tensor, channels: int) -> torch.Tensor:
     """EG3D ``upfirdn2d.upsample2d`` x2 with a 4x4 filter: [B,C,H,W] -> [B,C,2H,2W]."""
-    return upfirdn2d(x, f, up=2, pad=(2, 1, 2, 1), gain=4.0)
+    return upfirdn2d(x, f, up=2, pad=(2, 1, 2, 1), gain=4.0, channels=channels)
 
 
 class SynthesisLayer(nn.Module):
@@ -59,7 +66,7 @@ class SynthesisLayer(nn.Module):
         self, in_ch: int, out_ch: int, w_dim: int, resolution: int, up: int = 1, kernel: int = 3
     ) -> None:
         super().__init__()
-        self.up, self.padding = up, kernel // 2
+        self.up, self.padding, self.out_ch = up, kernel // 2, out_ch
         self.affine = FullyConnectedLayer(w_dim, in_ch, bias_init=1.0)
         self.weight = nn.Parameter(torch.randn(out_ch, in_ch, kernel, kernel))
         self.noise_strength = nn.Parameter(torch.zeros([]))  # stored, unused (noise off)
@@ -84,7 +91,7 @@ class SynthesisLayer(nn.Module):
             x = F.conv2d(x, weight, padding=self.padding)
         else:  # EG3D conv2d_resample: transposed conv (no flip), then FIR with pad 1, gain 4.
             x = F.conv_transpose2d(x, weight.transpose(0, 1), stride=2)
-            x = upfirdn2d(x, self.resample_filter, up=1, pad=(1, 1, 1, 1), gain=4.0)
+            x = upfirdn2d(x, self.resample_filter, 1, (1, 1, 1, 1), 4.0, self.out_ch)
         x = x + self.bias.to(x.dtype).reshape(1, -1, 1, 1)
         return F.leaky_relu(x, 0.2) * LRELU_GAIN
 
@@ -117,6 +124,7 @@ class SynthesisBlock(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int, w_dim: int, resolution: int, img_ch: int) -> None:
         super().__init__()
+        self.img_ch = img_ch
         self.register_buffer("resample_filter", fir_filter())
         self.conv0 = SynthesisLayer(in_ch, out_ch, w_dim, resolution, up=2)
         self.conv1 = SynthesisLayer(out_ch, out_ch, w_dim, resolution)
@@ -127,7 +135,7 @@ class SynthesisBlock(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """(x [B,in,H,W], img [B,3,H,W]) -> (x [B,out,2H,2W], img [B,3,2H,2W])."""
         x = self.conv1(self.conv0(x, w), w)
-        img = upsample2d(img, self.resample_filter)
+        img = upsample2d(img, self.resample_filter, self.img_ch)
         return x, img + self.torgb(x, w)
 
 

@@ -1,0 +1,131 @@
+"""Compositor: unchanged paste-back, colour matching, alpha masks, fades, several faces."""
+
+from __future__ import annotations
+
+import copy
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from streamfx.compose import ComposeConfig, Compositor, hull_mask
+from streamfx.errors import ConfigError, InputError, ModelFileError
+from streamfx.face import FaceConfig
+from streamfx.record import FaceEdit
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """The astronaut photo and its detected face (real MediaPipe landmarks and crop)."""
+    from streamfx.face import FaceTracker
+
+    img = data.astronaut()
+    try:
+        with FaceTracker(FaceConfig(max_faces=2)) as tr:
+            (face,) = tr.detect(img)
+    except ModelFileError as exc:
+        pytest.skip(f"face model unavailable: {exc}")
+    return img, face
+
+
+def _psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 99.0 if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def _inside(face, shape) -> np.ndarray:
+    return hull_mask(face.landmarks, (0, 0), shape[:2]) > 0
+
+
+def test_unmodified_crop_leaves_the_frame_unchanged(scene) -> None:
+    img, face = scene
+    out = Compositor(ComposeConfig(fade_frames=1)).compose(img, [face], {0: FaceEdit(face.crop)})
+    inside = _inside(face, img.shape)
+    assert _psnr(out[inside], img[inside]) > 40.0
+    assert np.array_equal(out[~inside], img[~inside])
+    assert out is not img and not np.array_equal(out, np.zeros_like(out))
+
+
+def test_colour_shifted_crop_is_pulled_back(scene) -> None:
+    img, face = scene
+    shifted = np.clip(face.crop.astype(int) + (45, -25, 15), 0, 255).astype(np.uint8)
+    inside = _inside(face, img.shape)
+    err = {}
+    for mode in ("lab", "none"):
+        comp = Compositor(ComposeConfig(fade_frames=1, color_match=mode))
+        out = comp.compose(img, [face], {0: FaceEdit(shifted)})
+        err[mode] = np.abs(out[inside].astype(float) - img[inside]).mean(axis=0)
+    assert err["none"][0] > 20
+    assert np.all(err["lab"] < 0.35 * err["none"])
+
+
+def test_alpha_mask_any_resolution(scene) -> None:
+    img, face = scene
+    grey = np.full((512, 512, 3), 200, np.uint8)
+    comp = Compositor(ComposeConfig(fade_frames=1, color_match="none"))
+    out = comp.compose(img, [face], {0: FaceEdit(grey, alpha=np.zeros((128, 128), np.float32))})
+    assert np.array_equal(out, img)
+    alpha = np.zeros((128, 128), np.float32)
+    alpha[32:96, 32:96] = 1.0  # the crop's central half
+    comp.reset()
+    out = comp.compose(img, [face], {0: FaceEdit(grey, alpha=alpha)})
+    centre = cv2.transform(np.array([[[255.5, 255.5]]]), face.from_crop)[0, 0].astype(int)
+    assert np.all(out[centre[1], centre[0]] == 200)
+    corner = cv2.transform(np.array([[[20.0, 20.0]]]), face.from_crop)[0, 0].astype(int)
+    assert np.array_equal(out[corner[1], corner[0]], img[corner[1], corner[0]])
+
+
+def test_fade_out_when_lost_and_back_in(scene) -> None:
+    img, face = scene
+    white = FaceEdit(np.full((512, 512, 3), 255, np.uint8))
+    comp = Compositor(ComposeConfig(fade_frames=4, color_match="none"))
+    c = tuple(int(v) for v in cv2.transform(np.array([[[255.5, 300.0]]]), face.from_crop)[0, 0])
+    base = float(img[c[1], c[0]].mean())
+
+    def level(out: np.ndarray) -> float:
+        return (float(out[c[1], c[0]].mean()) - base) / (255.0 - base)
+
+    ups = [level(comp.compose(img, [face], {0: white})) for _ in range(5)]
+    assert ups == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0], abs=0.02)
+    downs = [level(comp.compose(img, [], {})) for _ in range(3)]
+    assert downs == pytest.approx([0.75, 0.5, 0.25], abs=0.02)
+    assert level(comp.compose(img, [face], {0: white})) == pytest.approx(0.5, abs=0.02)
+    for _ in range(2):
+        comp.compose(img, [], {})
+    assert comp.compose(img, [], {}) is img and not comp.tracks
+
+
+def test_several_faces_and_no_face(scene) -> None:
+    img, face = scene
+    frame = np.zeros((512, 1024, 3), np.uint8)
+    frame[:, :512], frame[:, 512:] = img, img
+    other = copy.deepcopy(face)
+    other.track_id = 7
+    other.landmarks = face.landmarks + np.float32([512, 0, 0])
+    other.bbox = (face.bbox[0] + 512, face.bbox[1], face.bbox[2] + 512, face.bbox[3])
+    other.from_crop = face.from_crop + [[0, 0, 512], [0, 0, 0]]
+    other.to_crop = face.to_crop - face.to_crop[:, :1] * 512 * np.array([[0, 0, 1]])
+    red = np.zeros((512, 512, 3), np.uint8)
+    red[..., 0] = 255
+    comp = Compositor(ComposeConfig(fade_frames=1, color_match="none"))
+    out = comp.compose(frame, [face, other], {0: FaceEdit(red), 7: FaceEdit(red)})
+    for dx in (0, 512):
+        x, y = int((face.bbox[0] + face.bbox[2]) / 2) + dx, int((face.bbox[1] + face.bbox[3]) / 2)
+        assert tuple(out[y, x]) == (255, 0, 0)
+    assert comp.compose(frame, [], {}) is frame  # fade_frames=1: gone at once
+    assert Compositor().compose(frame, [], {}) is frame
+    assert Compositor().compose(frame, [face], {}) is frame  # a face without an edit
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(ConfigError, match="color_match"):
+        ComposeConfig(color_match="hsv")
+    with pytest.raises(InputError, match="RGB frame"):
+        Compositor().compose(np.zeros((4, 4), np.uint8), [], {})
+
+
+def test_bad_edit_shape(scene) -> None:
+    img, face = scene
+    with pytest.raises(InputError, match="512"):
+        Compositor().compose(img, [face], {0: FaceEdit(np.zeros((256, 256, 3), np.uint8))})

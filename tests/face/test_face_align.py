@@ -1,0 +1,97 @@
+"""EG3D crop maths without MediaPipe: the official resize+crop as one affine, and warp_crop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from streamfx.errors import InputError
+from streamfx.face.align import (
+    LM3D_STD,
+    apply_affine,
+    eg3d_crop_transform,
+    fit_scale_shift,
+    five_points,
+    invert_affine,
+    warp_crop,
+)
+
+
+def _project(s: float, tx: float, ty: float, height: int, yaw: float = 0.2) -> np.ndarray:
+    """Five image points (y down) of the template seen with a rotation, scale s and shift t."""
+    c, sn = np.cos(yaw), np.sin(yaw)
+    rot = np.array([[c, 0, sn], [0, 1, 0], [-sn, 0, c]])
+    p = (LM3D_STD.astype(np.float64) @ rot.T)[:, :2] * s + (tx, ty)
+    p[:, 1] = height - 1 - p[:, 1]
+    return p
+
+
+def test_fit_recovers_scale_and_shift() -> None:
+    s, tx, ty = fit_scale_shift(_project(150.0, 320.0, 260.0, 480, yaw=0.0), 480)
+    assert s == pytest.approx(150.0, rel=1e-6)
+    assert (tx, ty) == pytest.approx((320.0, 260.0), abs=1e-6)
+
+
+def test_crop_is_the_official_box() -> None:
+    w, h = 640, 480
+    to_crop, from_crop = eg3d_crop_transform(_project(150.0, 320.0, 260.0, h), (w, h))
+    s, tx, ty = fit_scale_shift(_project(150.0, 320.0, 260.0, h), h)
+    side = 700 * s / 300
+    corners = apply_affine(from_crop, np.array([[-0.5, -0.5], [511.5, 511.5]]))
+    assert corners[1] - corners[0] == pytest.approx([side, side], abs=0.5)
+    centre = corners.mean(axis=0)
+    assert centre == pytest.approx([tx, h - ty], abs=1.5)  # int() truncations of the official path
+    assert from_crop[0, 1] == 0 and from_crop[1, 0] == 0  # no rotation in the crop
+    assert np.allclose(apply_affine(to_crop, apply_affine(from_crop, [[3.0, 7.0]])), [[3.0, 7.0]])
+
+
+def test_official_integer_path_for_identity_like_input() -> None:
+    """A face whose fit gives s = 300 * 512/700 centred on a 512 image maps onto itself."""
+    pts = _project(300 * 512 / 700, 256.0, 255.0, 512, yaw=0.0)
+    _, from_crop = eg3d_crop_transform(pts, (512, 512))
+    corners = np.array([[-0.5, -0.5], [511.5, -0.5], [-0.5, 511.5], [511.5, 511.5]])
+    err = apply_affine(from_crop, corners) - corners
+    assert np.sqrt((err**2).sum(axis=1).mean()) < 1.5
+
+
+def test_warp_crop_samples_the_right_pixels_and_pads_black() -> None:
+    rng = np.random.default_rng(1)
+    small = rng.integers(0, 256, size=(60, 80, 3), dtype=np.uint8)
+    img = np.kron(small, np.ones((8, 8, 1), dtype=np.uint8))  # 480x640 blocks of 8 px
+    to_crop = np.array([[2.0, 0.0, -200.0], [0.0, 2.0, -150.0]])  # crop px = 2 * frame px - off
+    crop = warp_crop(img, to_crop)
+    assert crop.shape == (512, 512, 3) and crop.dtype == np.uint8
+    from_crop = invert_affine(to_crop)
+    for p in [(40.0, 60.0), (300.0, 100.0), (200.0, 450.0)]:
+        x, y = apply_affine(from_crop, [p])[0]
+        if abs(x % 8 - 4) < 3 and abs(y % 8 - 4) < 3:  # block interior
+            assert np.array_equal(crop[int(p[1]), int(p[0])], img[int(y), int(x)])
+    edge = warp_crop(img, np.array([[1.0, 0.0, 400.0], [0.0, 1.0, 300.0]]))  # frame at (400,300)
+    assert edge[:290, :390].max() == 0 and edge[310:450, 410:500].mean() > 20
+
+
+def test_warp_crop_large_face_shrinks_without_aliasing() -> None:
+    img = np.zeros((1400, 1400, 3), np.uint8)
+    img[:, ::2] = 255  # 1-px stripes: aliases badly without an area pre-shrink
+    to_crop = np.array([[512 / 1400, 0, 0], [0, 512 / 1400, 0]])
+    crop = warp_crop(img, to_crop)
+    assert abs(float(crop[10:-10, 10:-10].mean()) - 127.5) < 8
+    assert float(crop[10:-10, 10:-10].std()) < 20
+
+
+def test_five_points_and_errors() -> None:
+    lm = np.random.default_rng(2).uniform(0, 100, size=(478, 3))
+    raw = five_points(lm, calibrated=False)
+    assert raw.shape == (5, 2)
+    assert np.allclose(raw[0], lm[[33, 133], :2].mean(axis=0))
+    assert np.allclose(raw[2], lm[1, :2]) and np.allclose(raw[4], lm[291, :2])
+    cal = five_points(lm)
+    assert np.allclose(cal.mean(axis=0), raw.mean(axis=0), atol=2.0)
+    with pytest.raises(InputError, match="478"):
+        five_points(np.zeros((10, 2)))
+    with pytest.raises(InputError, match="five"):
+        eg3d_crop_transform(np.zeros((4, 2)), (64, 64))
+    with pytest.raises(InputError, match="degenerate"):
+        eg3d_crop_transform(np.zeros((5, 2)), (64, 64))
+    with pytest.raises(InputError, match="uint8"):
+        warp_crop(np.zeros((10, 10, 3), np.float32), np.eye(2, 3))
