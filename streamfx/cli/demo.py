@@ -74,11 +74,37 @@ def _tile(image: np.ndarray) -> np.ndarray:
     return cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
 
 
+def _face_box(frame: Frame, margin: float = 1.6) -> tuple[int, int, int, int]:
+    """A square around the frame's faces (the whole frame when there is none)."""
+    h, w = frame.image.shape[:2]
+    if not frame.faces:
+        return 0, 0, w, h
+    x0 = min(f.bbox[0] for f in frame.faces)
+    y0 = min(f.bbox[1] for f in frame.faces)
+    x1 = max(f.bbox[2] for f in frame.faces)
+    y1 = max(f.bbox[3] for f in frame.faces)
+    side = min(max(x1 - x0, y1 - y0) * margin, w, h)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    left = int(np.clip(cx - side / 2, 0, w - side))
+    top = int(np.clip(cy - side / 2, 0, h - side))
+    return left, top, left + int(side), top + int(side)
+
+
 def contact_sheet(frames: list[Frame], rows: list[tuple[str, list[np.ndarray]]]) -> np.ndarray:
-    """A grid: the originals on top, then one labelled row per style."""
-    grid = [[_label(_tile(f.image), f"original #{f.index}") for f in frames]]
+    """A grid of face close-ups: the originals on top, then one labelled row per style."""
+    boxes = [_face_box(f) for f in frames]
+
+    def cut(im: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+        return _tile(im[box[1] : box[3], box[0] : box[2]])
+
+    grid = [
+        [
+            _label(cut(f.image, b), f"original #{f.index}")
+            for f, b in zip(frames, boxes, strict=True)
+        ]
+    ]
     for name, images in rows:
-        grid.append([_label(_tile(im), name) for im in images])
+        grid.append([_label(cut(im, b), name) for im, b in zip(images, boxes, strict=True)])
     return np.concatenate([np.concatenate(r, axis=1) for r in grid], axis=0)
 
 
@@ -114,7 +140,8 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     source = DemoSource(seconds=args.seconds, fps=args.fps)
     n = max(1, round(args.seconds * args.fps))
-    picks = {int(i) for i in np.linspace(0, n - 1, max(1, args.sheet_frames)).round()}
+    # start after the first tenth: a new track cross-fades in from the real face over a few frames
+    picks = {int(i) for i in np.linspace(n // 10, n - 1, max(1, args.sheet_frames)).round()}
     sink = _KeepingSink(FileSink(out / "demo.mp4"), picks)
     pipeline = make_pipeline(args)
     print(f"streamfx demo: {pipeline.describe()} -> {out / 'demo.mp4'}")

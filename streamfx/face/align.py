@@ -42,6 +42,11 @@ LM3D_STD = np.array(
 NOSE_TIP_WEIGHT = 0.9
 FIVE_POINT_SPREAD = 0.0475
 RESCALE = 300.0
+INTERPOLATIONS = {
+    "lanczos": cv2.INTER_LANCZOS4,
+    "cubic": cv2.INTER_CUBIC,
+    "linear": cv2.INTER_LINEAR,
+}
 TARGET = 1024
 CENTER_CROP = 700
 
@@ -153,13 +158,20 @@ def warp_crop(
     to_crop: np.ndarray,
     crop_size: int = CROP_SIZE,
     out: np.ndarray | None = None,
+    interpolation: str = "lanczos",
 ) -> np.ndarray:
     """Resample ``image`` [H,W,C] uint8 into the [crop_size, crop_size, C] crop given by to_crop.
 
-    Outside the frame is black (like PIL's crop). Lanczos resampling; when one crop pixel covers
-    more than 1.5 frame pixels the face region is first shrunk with area averaging (anti-aliasing).
-    Only the region under the crop is touched, so the cost does not grow with the frame size.
+    Outside the frame is black (like PIL's crop). ``interpolation``: ``lanczos`` (the official
+    filter; OpenCV's is slow, ~30 ms for 512x512 on one core), ``cubic`` (~10x faster, the filter
+    of the official first resize) or ``linear``. When one crop pixel covers more than 1.5 frame
+    pixels the face region is first shrunk with area averaging (anti-aliasing). Only the region
+    under the crop is touched, so the cost does not grow with the frame size.
     """
+    if interpolation not in INTERPOLATIONS:
+        raise InputError(
+            f"interpolation must be one of {sorted(INTERPOLATIONS)}, got {interpolation!r}"
+        )
     img = np.asarray(image)
     if img.ndim != 3 or img.dtype != np.uint8:
         raise InputError(f"expected a uint8 [H,W,C] image, got {img.dtype} {img.shape}")
@@ -193,7 +205,7 @@ def warp_crop(
         m,
         (crop_size, crop_size),
         dst=out,
-        flags=cv2.INTER_LANCZOS4 | cv2.WARP_INVERSE_MAP,
+        flags=INTERPOLATIONS[interpolation] | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=0,
     )

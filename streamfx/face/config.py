@@ -45,6 +45,9 @@ class FaceConfig:
     """One-Euro parameters for the head pose (rotation entries and translation / 10 cm)."""
     compute_crop: bool = True
     """Resample the 512x512 EG3D crop for every returned face (off: transforms only)."""
+    crop_filter: str = "cubic"
+    """Resampling filter of the crop: ``lanczos`` (the official one; ~30 ms per face with
+    OpenCV on one core), ``cubic`` (~3 ms; differs from Lanczos by ~1 grey level) or ``linear``."""
 
     def __post_init__(self) -> None:
         if self.max_faces < 1:
@@ -52,6 +55,10 @@ class FaceConfig:
         if self.min_face_px < 0:
             raise ConfigError(f"min_face_px must be >= 0, got {self.min_face_px}")
         parse_policy(self.policy)
+        if self.crop_filter not in ("lanczos", "cubic", "linear"):
+            raise ConfigError(
+                f"crop_filter must be lanczos, cubic or linear, got {self.crop_filter!r}"
+            )
 
 
 def parse_policy(policy: str) -> tuple[str, int | None]:

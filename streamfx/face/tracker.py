@@ -206,10 +206,11 @@ class FaceTracker:
         ]
         faces = self._select(faces, img.shape)
         h, w = img.shape[:2]
+        filt = self.config.crop_filter
         for face in faces:
             face.to_crop, face.from_crop = eg3d_crop_transform(five_points(face.landmarks), (w, h))
             if self.config.compute_crop:
-                face.crop = warp_crop(img, face.to_crop, CROP_SIZE)
+                face.crop = warp_crop(img, face.to_crop, CROP_SIZE, interpolation=filt)
             if face.pose is not None:
                 face.camera = camera_from_pose(face.pose)
         self.stats["faces"] += len(faces)
