@@ -49,7 +49,8 @@ class DemoSource(Source):
     """A generated clip of ``seconds`` at ``fps``, frames of ``width`` x ``height``.
 
     Frames carry ``pts = i / fps`` and ``t_capture``; ``frame.notes["demo_pose"]`` holds the
-    (yaw, pitch, roll) in radians used to render it. ``loop`` restarts instead of ending.
+    (yaw, pitch, roll) in radians used to render it (``landmarks_at(t)`` gives the rendered
+    head's ground-truth landmarks, for tests and tracker-free demos). ``loop`` restarts instead of ending.
     """
 
     name = "demo"
@@ -103,6 +104,18 @@ class DemoSource(Source):
         if self._photo is None:
             raise SourceError("demo source is not open; call open() first")
         return self._photo.copy(), self._lm.astype(np.float32)
+
+    def landmarks_at(self, t: float) -> np.ndarray:
+        """Ground-truth landmarks float32 [478,3] (frame pixels) of the head rendered at ``t``."""
+        from streamfx.backends.mesh.lift import rotation_from_euler
+
+        if self._photo is None:
+            raise SourceError("demo source is not open; call open() first")
+        yaw, pitch, roll, dx, dy = head_motion(t)
+        shift = np.array([dx * self._face_size, dy * self._face_size, 0.0])
+        piv = self._mesh.pivot
+        lm = (self._lm - piv) @ rotation_from_euler(yaw, pitch, roll).T + piv + shift
+        return lm.astype(np.float32)
 
     def render_at(self, t: float) -> tuple[np.ndarray, tuple[float, float, float]]:
         """The frame (uint8 [H,W,3]) at time ``t`` and its (yaw, pitch, roll)."""

@@ -1,8 +1,8 @@
 """Colour matching of an edited face to the frame: mean/std transfer in CIE Lab (numpy + cv2).
 
-Statistics come from a 2x-subsampled grid in float Lab; the transfer itself is applied in
-OpenCV's 8-bit Lab (L scaled to 0..255, a and b offset by 128), whose table-driven conversions
-are ~5x faster than float Lab at the cost of about one grey level of rounding.
+Statistics come from a 2x-subsampled grid in float Lab inside the face mask; the transfer itself
+is applied in OpenCV's 8-bit Lab (L scaled to 0..255, a and b offset by 128), whose table-driven
+conversions are ~5x faster than float Lab at the cost of about one grey level of rounding.
 """
 
 from __future__ import annotations
@@ -15,36 +15,34 @@ _LAB8_SCALE = np.array([255.0 / 100.0, 1.0, 1.0], dtype=np.float32)
 _LAB8_OFFSET = np.array([0.0, 128.0, 128.0], dtype=np.float32)
 
 
-def lab_stats(rgb: np.ndarray, weight: np.ndarray, step: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean and std [3] (float Lab) of ``rgb`` (uint8 [h,w,3]) under ``weight`` [h,w].
+def lab_stats(rgb: np.ndarray, mask: np.ndarray, step: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and std [3] (float Lab) of ``rgb`` (uint8 [h,w,3]) where ``mask`` [h,w] > 0.5.
 
-    Only every ``step``-th row and column is read.
+    ``mask`` is uint8 (0/255) or float in [0,1]; only every ``step``-th row and column is read.
     """
     sub = np.ascontiguousarray(rgb[::step, ::step])
     lab = cv2.cvtColor(sub.astype(np.float32) * np.float32(1 / 255), cv2.COLOR_RGB2Lab)
-    lab = lab.reshape(-1, 3)
-    w = np.asarray(weight[::step, ::step], dtype=np.float32).reshape(-1, 1)
-    total = float(w.sum())
-    if total < 1e-6:
+    m = np.asarray(mask)[::step, ::step]
+    m8 = (m > (127 if m.dtype == np.uint8 else 0.5)).astype(np.uint8)
+    if not m8.any():
         return np.zeros(3, np.float32), np.ones(3, np.float32)
-    mean = (lab * w).sum(axis=0) / total
-    std = np.sqrt(((lab - mean) ** 2 * w).sum(axis=0) / total)
-    return mean, np.maximum(std, 1e-3)
+    mean, std = cv2.meanStdDev(lab, mask=m8)
+    return mean.reshape(3).astype(np.float32), np.maximum(std.reshape(3), 1e-3).astype(np.float32)
 
 
 def match_colors(
     edit: np.ndarray,
     frame: np.ndarray,
-    weight: np.ndarray,
+    mask: np.ndarray,
     strength: float = 1.0,
 ) -> np.ndarray:
-    """``edit`` (uint8 [h,w,3] RGB) recoloured so that its Lab mean/std under ``weight`` match
-    ``frame``'s under the same weight; ``strength`` in [0,1] blends between none and full.
+    """``edit`` (uint8 [h,w,3] RGB) recoloured so that its Lab mean/std inside ``mask`` match
+    ``frame``'s inside the same mask; ``strength`` in [0,1] blends between none and full.
     """
     if strength <= 0.0:
         return edit
-    m_e, s_e = lab_stats(edit, weight)
-    m_f, s_f = lab_stats(frame, weight)
+    m_e, s_e = lab_stats(edit, mask)
+    m_f, s_f = lab_stats(frame, mask)
     gain = 1.0 + strength * (s_f / s_e - 1.0)
     target = m_e + strength * (m_f - m_e)
     # per channel, in 8-bit Lab units: y = gain * x + (target8 - gain * mean8)

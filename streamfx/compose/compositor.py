@@ -134,8 +134,7 @@ class Compositor:
         soft = feather(hard, self.config.feather * face.size)
         roi = frame[y0:y1, x0:x1]
         if self.config.color_match == "lab":
-            inside = hard.astype(np.float32) / 255.0 if hard.dtype == np.uint8 else hard
-            warped = match_colors(warped, roi, inside, self.config.color_strength)
+            warped = match_colors(warped, roi, hard, self.config.color_strength)
         a = (soft * np.float32(weight))[..., None]
         base = roi.astype(np.float32)
         out[y0:y1, x0:x1] = (base + a * (warped.astype(np.float32) - base) + 0.5).astype(np.uint8)

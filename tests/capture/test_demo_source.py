@@ -106,3 +106,22 @@ def test_mediapipe_sees_the_head_turn() -> None:
     # geometry, but its head pose turns less (about +-6 degrees: the hair and head outline only
     # follow a 2-D warp), so ask for a clear turn in the right direction, not for 40 degrees
     assert yaws[0] - yaws[1] > 8, yaws
+
+
+def test_ground_truth_landmarks_follow_the_rendered_head() -> None:
+    """A marker painted on the nose tip of the photo lands where ``landmarks_at`` says."""
+    import cv2
+
+    src = DemoSource()
+    src.open()
+    still, lm = src.reference()
+    cv2.circle(still, (round(lm[1, 0]), round(lm[1, 1])), 2, (0, 255, 0), -1)
+    src._photo = still  # paint the marker into the texture the frames are rendered from
+    for t in (1.0, 3.0):
+        img, _ = src.render_at(t)
+        g = img.astype(int)
+        ys, xs = np.nonzero((g[..., 1] > 200) & (g[..., 0] < 80) & (g[..., 2] < 80))
+        assert len(xs) > 3
+        nose = src.landmarks_at(t)[1]
+        assert abs(xs.mean() - nose[0]) < 2.0 and abs(ys.mean() - nose[1]) < 2.0
+        assert abs(nose[0] - lm[1, 0]) > 5  # and it really moved

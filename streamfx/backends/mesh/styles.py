@@ -127,6 +127,16 @@ def _draw_contours(
     cv2.polylines(img, pts, False, color, t, cv2.LINE_AA, 4)
 
 
+def _soft_posterize(x: np.ndarray, levels: int, softness: float = 0.25) -> np.ndarray:
+    """Quantise 0..255 values to ``levels`` bands with smooth steps ``softness`` of a band wide,
+    so camera noise near a band edge does not make pixels pop between bands (flicker)."""
+    step = 255.0 / max(int(levels), 2)
+    q = x / step
+    base = np.floor(q)
+    t = np.clip((q - base - 0.5) / softness + 0.5, 0.0, 1.0)
+    return (base + t * t * (3.0 - 2.0 * t)) * step
+
+
 def _to_u8(x: np.ndarray) -> np.ndarray:
     return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
@@ -169,8 +179,7 @@ def cartoon(
         face = cv2.bilateralFilter(face, 7, 45, 5)
     small[box] = face
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
-    step = 255.0 / max(int(levels), 2)
-    lab[..., 0] = (np.floor(lab[..., 0] / step) + 0.5) * step
+    lab[..., 0] = _soft_posterize(lab[..., 0], levels)
     lab[..., 1:] = (lab[..., 1:] - 128.0) * saturation + 128.0
     flat = cv2.cvtColor(np.clip(lab, 0, 255).astype(np.uint8), cv2.COLOR_LAB2RGB)
     gray = _luma(small)
@@ -303,7 +312,9 @@ def neon(g: GBuffer, dark: float, glow: float, colors: tuple[tuple[int, ...], ..
     small = _small(g, g.image)
     base = small.mean(2, keepdims=True, dtype=np.float32) / 255.0 * dark
     rim = (1.0 - np.abs(g.normals[..., 2])) ** 2.5 * g.mask
-    edges = cv2.Canny(cv2.GaussianBlur(small, (0, 0), 1.2), 60, 130).astype(np.float32)
+    gray = _luma(small)
+    dog = cv2.GaussianBlur(gray, (0, 0), 1.0) - cv2.GaussianBlur(gray, (0, 0), 2.5)
+    edges = np.clip(np.abs(dog) * 20.0 - 0.2, 0.0, 1.0) * 255.0  # soft edges: no flicker
     glow_src = np.zeros(g.work_size, np.float32)
     f = g.work_size[0] / g.size[0]
     pts = [np.round(g.contours[n] * f * 16).astype(np.int32) for n in FEATURES]
