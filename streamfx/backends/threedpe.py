@@ -119,11 +119,12 @@ class ThreeDPEBackend:
         """Edit one face: its EG3D crop -> triplane -> render at ``camera`` (default: its own)."""
         import torch
 
+        from streamfx.editor.preprocess import image_to_tensor
+
         if face.crop is None or face.camera is None:
             raise InputError("3dpe needs face.crop (512x512) and face.camera (25 numbers)")
         cam = face.camera if camera is None else camera
-        img = torch.from_numpy(np.ascontiguousarray(face.crop)).to(self.device)
-        img = img.permute(2, 0, 1)[None].float().div(127.5).sub(1.0)
+        img = image_to_tensor(face.crop).to(self.device)
         cam_t = torch.as_tensor(np.asarray(cam, np.float32).reshape(1, 25), device=self.device)
         with torch.inference_mode():
             tri = self.editor.encode(img, self._tokens)

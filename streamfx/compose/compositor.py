@@ -135,6 +135,6 @@ class Compositor:
         roi = frame[y0:y1, x0:x1]
         if self.config.color_match == "lab":
             warped = match_colors(warped, roi, hard, self.config.color_strength)
-        a = (soft * np.float32(weight))[..., None]
-        base = roi.astype(np.float32)
-        out[y0:y1, x0:x1] = (base + a * (warped.astype(np.float32) - base) + 0.5).astype(np.uint8)
+        a = soft if weight >= 1.0 else soft * np.float32(weight)
+        # out = a * edit + (1 - a) * frame, rounded; exact frame pixels where a == 0
+        out[y0:y1, x0:x1] = cv2.blendLinear(warped, roi, a, 1.0 - a)

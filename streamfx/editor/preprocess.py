@@ -31,6 +31,8 @@ def _check_rgb_uint8(image: np.ndarray, what: str) -> np.ndarray:
 
 def _to_unit(image: np.ndarray) -> torch.Tensor:
     """uint8 [H,W,3] -> float32 [1,3,H,W] in [0,1] (``ToTensor``)."""
+    if not image.flags.writeable:  # torch warns on read-only arrays (e.g. from PyAV / PIL)
+        image = image.copy()
     return torch.from_numpy(image).permute(2, 0, 1)[None].float().div(255)
 
 

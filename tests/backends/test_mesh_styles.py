@@ -70,3 +70,19 @@ def test_effect_registry_and_parameter_checks(scene) -> None:
         apply_effect("cartoon", g, {"no_such_param": 1})
     strong = apply_effect("cartoon", g, {"levels": 3})
     assert not np.array_equal(strong, apply_effect("cartoon", g))
+
+
+@pytest.mark.parametrize("style", MESH_STYLES)
+def test_style_is_stable_under_camera_noise(scene, style: str) -> None:
+    """Sitting still: sensor noise (sigma 2 levels) must not make styled pixels pop (flicker)."""
+    img, face, _, _ = scene
+    rng = np.random.default_rng(1)
+    ed = MeshEditor(style)
+    outs = []
+    for _ in range(2):
+        noisy = np.clip(img + rng.normal(0.0, 2.0, img.shape), 0, 255).astype(np.uint8)
+        edit = ed.edit(noisy, face)
+        outs.append(edit.image.astype(np.int32))
+    diff = np.abs(outs[0] - outs[1])[edit.alpha > 0.5]
+    assert np.percentile(diff, 99) <= 20, f"{style}: p99 change {np.percentile(diff, 99)}"
+    assert (diff > 40).mean() < 0.002

@@ -47,6 +47,19 @@ def test_unmodified_crop_leaves_the_frame_unchanged(scene) -> None:
     assert out is not img and not np.array_equal(out, np.zeros_like(out))
 
 
+def test_face_at_the_frame_border(scene) -> None:
+    from streamfx.face import FaceTracker
+
+    img = np.ascontiguousarray(scene[0][20:, 168:])  # face cut by the left edge
+    with FaceTracker() as tr:
+        (face,) = tr.detect(img)
+    out = Compositor(ComposeConfig(fade_frames=1)).compose(img, [face], {0: FaceEdit(face.crop)})
+    inside = _inside(face, img.shape)
+    assert face.bbox[0] < 12 and inside[:, 0].any()
+    assert _psnr(out[inside], img[inside]) > 35.0
+    assert np.array_equal(out[~inside], img[~inside])
+
+
 def test_colour_shifted_crop_is_pulled_back(scene) -> None:
     img, face = scene
     shifted = np.clip(face.crop.astype(int) + (45, -25, 15), 0, 255).astype(np.uint8)

@@ -127,14 +127,14 @@ def _draw_contours(
     cv2.polylines(img, pts, False, color, t, cv2.LINE_AA, 4)
 
 
-def _soft_posterize(x: np.ndarray, levels: int, softness: float = 0.25) -> np.ndarray:
+def _soft_posterize(x: np.ndarray, levels: int, softness: float = 0.15) -> np.ndarray:
     """Quantise 0..255 values to ``levels`` bands with smooth steps ``softness`` of a band wide,
     so camera noise near a band edge does not make pixels pop between bands (flicker)."""
     step = 255.0 / max(int(levels), 2)
     q = x / step
-    base = np.floor(q)
-    t = np.clip((q - base - 0.5) / softness + 0.5, 0.0, 1.0)
-    return (base + t * t * (3.0 - 2.0 * t)) * step
+    edge = np.round(q)  # nearest band edge; bands map to their centres
+    t = np.clip((q - edge) / softness + 0.5, 0.0, 1.0)
+    return np.clip((edge - 0.5 + t * t * (3.0 - 2.0 * t)) * step, 0.0, 255.0)
 
 
 def _to_u8(x: np.ndarray) -> np.ndarray:
@@ -313,8 +313,8 @@ def neon(g: GBuffer, dark: float, glow: float, colors: tuple[tuple[int, ...], ..
     base = small.mean(2, keepdims=True, dtype=np.float32) / 255.0 * dark
     rim = (1.0 - np.abs(g.normals[..., 2])) ** 2.5 * g.mask
     gray = _luma(small)
-    dog = cv2.GaussianBlur(gray, (0, 0), 1.0) - cv2.GaussianBlur(gray, (0, 0), 2.5)
-    edges = np.clip(np.abs(dog) * 20.0 - 0.2, 0.0, 1.0) * 255.0  # soft edges: no flicker
+    dog = cv2.GaussianBlur(gray, (0, 0), 1.5) - cv2.GaussianBlur(gray, (0, 0), 3.0)
+    edges = np.clip(-dog * 25.0 - 0.5, 0.0, 1.0) * 255.0  # soft dark-line edges: no flicker
     glow_src = np.zeros(g.work_size, np.float32)
     f = g.work_size[0] / g.size[0]
     pts = [np.round(g.contours[n] * f * 16).astype(np.int32) for n in FEATURES]
