@@ -17,7 +17,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     wsub.add_parser("list", help="the known model files and where they are").set_defaults(
         func=run_list
     )
-    f = wsub.add_parser("fetch", help="download (resumable, hash-checked) into the cache")
+    f = wsub.add_parser(
+        "fetch", aliases=["download"], help="download (resumable, hash-checked) into the cache"
+    )
     f.add_argument("names", nargs="+", metavar="NAME")
     f.add_argument("--no-progress", action="store_true")
     f.set_defaults(func=run_fetch)

@@ -55,6 +55,9 @@ def check_image(image: Any) -> np.ndarray:
 class FaceTracker:
     """Faces in frames: landmarks, stable ids, EG3D crops and cameras.
 
+    Each returned ``Face`` also carries ``extras["five_points"]`` ([5,2] pixels, the calibrated
+    points the crop was fitted to).
+
     ``stats`` counts frames, faces returned and faces skipped by reason
     (``too_small``, ``not_selected``, ``lost`` tracks).
     """
@@ -208,7 +211,9 @@ class FaceTracker:
         h, w = img.shape[:2]
         filt = self.config.crop_filter
         for face in faces:
-            face.to_crop, face.from_crop = eg3d_crop_transform(five_points(face.landmarks), (w, h))
+            pts = five_points(face.landmarks)
+            face.extras["five_points"] = pts
+            face.to_crop, face.from_crop = eg3d_crop_transform(pts, (w, h))
             if self.config.compute_crop:
                 face.crop = warp_crop(img, face.to_crop, CROP_SIZE, interpolation=filt)
             if face.pose is not None:
