@@ -28,6 +28,8 @@ PERIODS = (4.0, 5.3, 7.1, 6.2, 4.7)
 #: The head's motion applies fully within INNER face sizes of the face centre and fades out by
 #: OUTER; below the centre distances count BELOW times (the body moves less than the hair).
 INNER, OUTER, BELOW = 0.75, 1.5, 1.8
+#: Longest side (pixels) of the warp field; the box around the head is warped through it.
+FIELD_SIZE = 200
 
 
 def head_motion(t: float) -> tuple[float, float, float, float, float]:
@@ -142,33 +144,39 @@ class DemoSource(Source):
     ) -> np.ndarray:
         """Render the box [lo, hi) of the frame: the mesh's own texture mapping on the face, the
         head's best 2-D affine motion around it (hair, ears), fading to no motion at ``OUTER``
-        face sizes (background and body stay still)."""
-        from streamfx.backends.mesh.gbuffer import render_gbuffer
+        face sizes (background and body stay still). The warp field is smooth, so it is built
+        at a reduced size (``k`` frame pixels per field pixel) and upsampled."""
+        from streamfx.backends.mesh.gbuffer import texture_map
 
         bw, bh = (hi - lo).tolist()
-        sw, sh = (bw + 1) // 2, (bh + 1) // 2  # the warp field is smooth: build it at half size
+        k = max(1, int(np.ceil(max(bw, bh) / FIELD_SIZE)))
+        sw, sh = -(-bw // k), -(-bh // k)
+        # field pixel (j, i) sits at frame pixel (lo + k j + (k-1)/2, lo + k i + (k-1)/2)
+        off = lo + (k - 1) / 2.0
         local = LiftedMesh(**mesh.__dict__)
         local.verts = mesh.verts.copy()
-        local.verts[:, :2] = (mesh.verts[:, :2] - lo + 0.5) / 2.0 - 0.5
-        local.verts[:, 2] = mesh.verts[:, 2] / 2.0
-        # half-size pixel (j, i) sits at frame pixel (lo + 2j + 0.5, lo + 2i + 0.5)
-        ys, xs = np.mgrid[0:sh, 0:sw].astype(np.float32)
-        fx, fy = xs * 2.0 + 0.5 + lo[0], ys * 2.0 + 0.5 + lo[1]
-        # 2-D affine (half-size pixels -> photo pixels) that best explains the mesh motion
+        local.verts[:, :2] = (mesh.verts[:, :2] - off) / k
+        local.verts[:, 2] = mesh.verts[:, 2] / k
+        # 2-D affine (field pixels -> photo pixels) that best explains the mesh motion
         src = np.c_[local.verts[:, :2], np.ones(len(local.verts))]
-        aff = np.linalg.lstsq(src, local.uv, rcond=None)[0].T
-        g = render_gbuffer(local, self._photo, (sh, sw), max(sw, sh), background=aff)
-        amap = np.stack([xs, ys, np.ones_like(xs)], -1) @ aff.T.astype(np.float32)
-        uv = amap + g.alpha[..., None] * (g.uvmap - amap)  # soft seam: mesh vs affine motion
-        ex = (fx - centre[0]) / self._face_size
-        ey = (fy - centre[1]) / self._face_size
-        ey = np.where(ey > 0, ey * BELOW, ey)  # the body below the chin moves less
-        r = np.sqrt(ex * ex + ey * ey)
-        wgt = np.clip((OUTER - r) / (OUTER - INNER), 0.0, 1.0, dtype=np.float32)
-        wgt = (wgt * wgt * (3 - 2 * wgt))[..., None]
-        field = np.stack([fx, fy], -1)
-        field = (field + wgt * (uv - field)).astype(np.float32)
-        field = cv2.resize(field, (bw, bh), interpolation=cv2.INTER_LINEAR)
+        aff = np.linalg.lstsq(src, local.uv, rcond=None)[0].T.astype(np.float32)
+        uvmap, alpha = texture_map(local, (sh, sw), aff)
+        xs = np.arange(sw, dtype=np.float32)[None, :]
+        ys = np.arange(sh, dtype=np.float32)[:, None]
+        fx, fy = xs * k + np.float32(off[0]), ys * k + np.float32(off[1])
+        ex = (fx - np.float32(centre[0])) / np.float32(self._face_size)
+        ey = (fy - np.float32(centre[1])) / np.float32(self._face_size)
+        ey = np.where(ey > 0, ey * np.float32(BELOW), ey)  # the body below the chin moves less
+        wgt = np.clip((OUTER - np.sqrt(ex * ex + ey * ey)) / (OUTER - INNER), 0.0, 1.0)
+        wgt = (wgt * wgt * (3.0 - 2.0 * wgt)).astype(np.float32)
+        field = np.empty((sh, sw, 2), np.float32)
+        for c, (grid, a) in enumerate(((fx, aff[0]), (fy, aff[1]))):
+            amap = a[0] * xs + a[1] * ys + a[2]  # the affine motion, as mapped photo pixels
+            uv = amap + alpha * (uvmap[..., c] - amap)  # soft seam: mesh vs affine motion
+            field[..., c] = grid + wgt * (uv - grid)
+        if k > 1:
+            field = cv2.resize(field, (sw * k, sh * k), interpolation=cv2.INTER_LINEAR)
+            field = np.ascontiguousarray(field[:bh, :bw])
         return cv2.remap(self._photo, field, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
     def read(self) -> Frame | None:

@@ -30,6 +30,30 @@ def lab_stats(rgb: np.ndarray, mask: np.ndarray, step: int = 2) -> tuple[np.ndar
     return mean.reshape(3).astype(np.float32), np.maximum(std.reshape(3), 1e-3).astype(np.float32)
 
 
+def transfer_matrix(
+    edit: np.ndarray, frame: np.ndarray, mask: np.ndarray, strength: float = 1.0
+) -> np.ndarray:
+    """The 8-bit-Lab affine [3,4] (per-channel gain and offset) that gives ``edit`` (uint8
+    [h,w,3] RGB) ``frame``'s Lab mean/std inside ``mask``; ``strength`` in [0,1] scales it."""
+    m_e, s_e = lab_stats(edit, mask)
+    m_f, s_f = lab_stats(frame, mask)
+    gain = 1.0 + strength * (s_f / s_e - 1.0)
+    target = m_e + strength * (m_f - m_e)
+    # per channel, in 8-bit Lab units: y = gain * x + (target8 - gain * mean8)
+    m_e8 = m_e * _LAB8_SCALE + _LAB8_OFFSET
+    t8 = target * _LAB8_SCALE + _LAB8_OFFSET
+    mat = np.zeros((3, 4), dtype=np.float32)
+    mat[[0, 1, 2], [0, 1, 2]] = gain
+    mat[:, 3] = t8 - gain * m_e8
+    return mat
+
+
+def apply_transfer(edit: np.ndarray, mat: np.ndarray) -> np.ndarray:
+    """``edit`` (uint8 [h,w,3] RGB) with the 8-bit-Lab affine ``mat`` [3,4] applied."""
+    lab8 = cv2.cvtColor(np.ascontiguousarray(edit), cv2.COLOR_RGB2Lab)
+    return cv2.cvtColor(cv2.transform(lab8, mat), cv2.COLOR_Lab2RGB)
+
+
 def match_colors(
     edit: np.ndarray,
     frame: np.ndarray,
@@ -41,15 +65,4 @@ def match_colors(
     """
     if strength <= 0.0:
         return edit
-    m_e, s_e = lab_stats(edit, mask)
-    m_f, s_f = lab_stats(frame, mask)
-    gain = 1.0 + strength * (s_f / s_e - 1.0)
-    target = m_e + strength * (m_f - m_e)
-    # per channel, in 8-bit Lab units: y = gain * x + (target8 - gain * mean8)
-    m_e8 = m_e * _LAB8_SCALE + _LAB8_OFFSET
-    t8 = target * _LAB8_SCALE + _LAB8_OFFSET
-    mat = np.zeros((3, 4), dtype=np.float32)
-    mat[[0, 1, 2], [0, 1, 2]] = gain
-    mat[:, 3] = t8 - gain * m_e8
-    lab8 = cv2.cvtColor(np.ascontiguousarray(edit), cv2.COLOR_RGB2Lab)
-    return cv2.cvtColor(cv2.transform(lab8, mat), cv2.COLOR_Lab2RGB)
+    return apply_transfer(edit, transfer_matrix(edit, frame, mask, strength))

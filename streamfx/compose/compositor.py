@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from streamfx.compose.color import match_colors
+from streamfx.compose.color import apply_transfer, transfer_matrix
 from streamfx.compose.mask import feather, hull_mask
 from streamfx.errors import ConfigError, InputError
 from streamfx.face.align import apply_affine
@@ -35,6 +35,8 @@ class ComposeConfig:
     """``lab``: match the edit's Lab mean/std to the frame inside the face; ``none``: off."""
     color_strength: float = 1.0
     """0..1, how far the colour matching goes (0 = unchanged edit colours)."""
+    color_smoothing: float = 0.8
+    """0..1, weight of the previous frame's colour transfer per track (steadies flicker)."""
     fade_frames: int = 6
     """Frames to cross-fade an edit in (new or returning track) and out (lost track)."""
 
@@ -43,6 +45,8 @@ class ComposeConfig:
             raise ConfigError(f"color_match must be one of {COLOR_MODES}, got {self.color_match!r}")
         if self.fade_frames < 1:
             raise ConfigError(f"fade_frames must be >= 1, got {self.fade_frames}")
+        if not 0.0 <= self.color_smoothing < 1.0:
+            raise ConfigError(f"color_smoothing must be in [0, 1), got {self.color_smoothing}")
         if not 0.0 <= self.color_strength <= 1.0:
             raise ConfigError(f"color_strength must be in [0, 1], got {self.color_strength}")
 
@@ -52,6 +56,8 @@ class _TrackState:
     weight: float
     face: Face
     edit: FaceEdit
+    color: np.ndarray | None = None  # smoothed 8-bit-Lab transfer [3,4]
+    fresh: bool = True  # face and edit are this frame's
 
 
 class Compositor:
@@ -86,17 +92,18 @@ class Compositor:
             seen.add(face.track_id)
             st = self.tracks.get(face.track_id)
             weight = min(1.0, (st.weight if st else 0.0) + step)
-            self.tracks[face.track_id] = _TrackState(weight, face, edit)
+            self.tracks[face.track_id] = _TrackState(weight, face, edit, st.color if st else None)
         for tid in [t for t in self.tracks if t not in seen]:
             st = self.tracks[tid]
             st.weight -= step
+            st.fresh = False
             if st.weight <= 1e-6:
                 del self.tracks[tid]
         if not self.tracks:
             return frame
         out = frame.copy()
         for st in sorted(self.tracks.values(), key=lambda s: s.face.size):
-            self._blend_one(out, frame, st.face, st.edit, st.weight)
+            self._blend_one(out, frame, st)
         return out
 
     def _region(self, face: Face, shape: tuple[int, ...], hull_only: bool) -> tuple[int, ...]:
@@ -110,9 +117,8 @@ class Compositor:
             x1, y1 = min(x1, np.ceil(bx1) + 3), min(y1, np.ceil(by1) + 3)
         return int(max(x0, 0)), int(max(y0, 0)), int(min(x1, w)), int(min(y1, h))
 
-    def _blend_one(
-        self, out: np.ndarray, frame: np.ndarray, face: Face, edit: FaceEdit, weight: float
-    ) -> None:
+    def _blend_one(self, out: np.ndarray, frame: np.ndarray, st: _TrackState) -> None:
+        face, edit, weight = st.face, st.edit, st.weight
         img = np.asarray(edit.image)
         if img.shape != (CROP_SIZE, CROP_SIZE, 3) or img.dtype != np.uint8:
             raise InputError(f"expected a uint8 [512,512,3] edit, got {img.dtype} {img.shape}")
@@ -133,8 +139,12 @@ class Compositor:
             hard = cv2.warpAffine(np.clip(alpha, 0, 1), m, size, flags=flags, borderValue=0)
         soft = feather(hard, self.config.feather * face.size)
         roi = frame[y0:y1, x0:x1]
-        if self.config.color_match == "lab":
-            warped = match_colors(warped, roi, hard, self.config.color_strength)
+        if self.config.color_match == "lab" and self.config.color_strength > 0:
+            if st.fresh or st.color is None:
+                mat = transfer_matrix(warped, roi, hard, self.config.color_strength)
+                k = self.config.color_smoothing if st.color is not None else 0.0
+                st.color = mat if st.color is None else k * st.color + (1.0 - k) * mat
+            warped = apply_transfer(warped, st.color)
         a = soft if weight >= 1.0 else soft * np.float32(weight)
         # out = a * edit + (1 - a) * frame, rounded; exact frame pixels where a == 0
         out[y0:y1, x0:x1] = cv2.blendLinear(warped, roi, a, 1.0 - a)

@@ -58,8 +58,8 @@ class FaceTracker:
     Each returned ``Face`` also carries ``extras["five_points"]`` ([5,2] pixels, the calibrated
     points the crop was fitted to).
 
-    ``stats`` counts frames, faces returned and faces skipped by reason
-    (``too_small``, ``not_selected``, ``lost`` tracks).
+    ``stats`` counts frames, frames without a face (``no_face``), faces returned and faces
+    skipped by reason (``too_small``, ``not_selected``), and tracks dropped (``lost``).
     """
 
     def __init__(self, config: FaceConfig | None = None, model_path: str | Path | None = None):
@@ -78,6 +78,7 @@ class FaceTracker:
             "too_small": 0,
             "not_selected": 0,
             "lost": 0,
+            "no_face": 0,
         }
 
     # -- MediaPipe ---------------------------------------------------------------------------
@@ -203,6 +204,7 @@ class FaceTracker:
 
     def _finish(self, img: np.ndarray, raw: list, ids: list[int]) -> list[Face]:
         self.stats["frames"] += 1
+        self.stats["no_face"] += not raw
         faces = [
             Face(track_id=tid, landmarks=lm.astype(np.float32), bbox=_bbox(lm), pose=pose)
             for tid, (lm, pose) in zip(ids, raw, strict=True)

@@ -73,6 +73,22 @@ def test_colour_shifted_crop_is_pulled_back(scene) -> None:
     assert np.all(err["lab"] < 0.35 * err["none"])
 
 
+def test_colour_transfer_is_smoothed_per_track(scene) -> None:
+    img, face = scene
+    inside = _inside(face, img.shape)
+    comp = Compositor(ComposeConfig(fade_frames=1, color_smoothing=0.8))
+    comp.compose(img, [face], {0: FaceEdit(face.crop)})
+    dark = (face.crop * 0.6).astype(np.uint8)
+
+    def err() -> float:
+        out = comp.compose(img, [face], {0: FaceEdit(dark)})
+        return float(np.abs(out[inside].astype(float) - img[inside]).mean())
+
+    errs = [err() for _ in range(25)]
+    assert errs[0] > 2 * errs[-1]  # the first dark frame keeps most of the old transfer
+    assert errs[-1] < 6.0 and all(a >= b - 0.2 for a, b in zip(errs, errs[1:], strict=False))
+
+
 def test_alpha_mask_any_resolution(scene) -> None:
     img, face = scene
     grey = np.full((512, 512, 3), 200, np.uint8)

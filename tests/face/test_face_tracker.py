@@ -194,8 +194,10 @@ def test_tiny_face_is_skipped_and_counted(tracker, astronaut) -> None:
 
 def test_no_face_gives_empty_list(tracker) -> None:
     rng = np.random.default_rng(0)
+    before = tracker.stats["no_face"]
     assert tracker.detect(np.full((240, 320, 3), 90, np.uint8)) == []
     assert tracker.track(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8), 0) == []
+    assert tracker.stats["no_face"] == before + 2
 
 
 def test_bad_input_and_config() -> None:

@@ -26,7 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", default="640x480,1280x720", help="frame sizes, WxH,WxH")
     parser.add_argument("--frames", type=int, default=40, help="timed frames per row")
     parser.add_argument("--warmup", type=int, default=3, help="untimed frames per row")
-    parser.add_argument("--work-size", type=int, default=256, help="geometry/filter resolution")
+    parser.add_argument(
+        "--work-size", type=int, default=0, help="geometry/filter resolution (0: auto)"
+    )
     parser.add_argument("--compositor", choices=("auto", "compose", "paste"), default="auto")
     parser.add_argument(
         "--color-match",
@@ -95,12 +97,13 @@ def run(args: argparse.Namespace) -> int:
 
     styles = [s for s in args.styles.split(",") if s]
     comp_name, composite = make_compositor(args.compositor, args.color_match)
-    print(f"mesh editor, one face, work size {args.work_size}, compositor: {comp_name}")
+    work = args.work_size or "auto"
+    print(f"mesh editor, one face, work size {work}, compositor: {comp_name}")
     print(
         f"median ms of {args.frames} frames per stage; fps = 1000 / total; best = the fastest "
         "frame (what an unloaded machine gives)"
     )
-    head = f"{'frame':>10} {'style':>9} " + " ".join(f"{s:>9}" for s in STAGES)
+    head = f"{'frame':>10} {'style@work':>13} " + " ".join(f"{s:>9}" for s in STAGES)
     print(head + f" {'total':>8} {'fps':>6} {'best':>6}")
     for w, h in parse_sizes(args.sizes):
         src = DemoSource(width=w, height=h)
@@ -110,8 +113,9 @@ def run(args: argparse.Namespace) -> int:
         for style in styles:
             editor = MeshEditor(style, MeshConfig(work_size=args.work_size))
             row, best = bench_row(editor, frame, face, composite, args.frames, args.warmup)
+            style = f"{style}@{editor.work_size_for(face)}" if not args.work_size else style
             total = sum(row.values())
             cells = " ".join(f"{row[s]:9.2f}" for s in STAGES)
             fps = f"{1e3 / total:6.1f} {1e3 / best:6.1f}"
-            print(f"{w:>5}x{h:<4} {style:>9} {cells} {total:8.2f} {fps}")
+            print(f"{w:>5}x{h:<4} {style:>13} {cells} {total:8.2f} {fps}")
     return 0

@@ -14,6 +14,7 @@ import numpy as np
 
 from streamfx.backends.mesh.gbuffer import GBuffer, render_gbuffer
 from streamfx.backends.mesh.lift import (
+    affine_scale,
     camera_from_rotation,
     lift_face,
     relative_rotation,
@@ -29,9 +30,17 @@ from streamfx.record import FaceEdit
 class MeshConfig:
     """Settings of the mesh editor."""
 
-    work_size: int = 256
-    """Resolution (longer side) of the geometry maps and of the expensive style filters; the
-    output crop is always 512. 256 keeps a face at 30+ fps on two CPU cores."""
+    work_size: int = 0
+    """Resolution (side) of the geometry maps and of the expensive style filters; the output
+    crop is always 512. 0 (auto): the resolution the crop has in the frame (512 / crop scale,
+    so nothing finer than the source pixels is computed), rounded to 16 and kept within
+    [min_work, max_work]."""
+
+    min_work: int = 128
+    """Smallest automatic working size."""
+
+    max_work: int = 256
+    """Largest automatic working size (256 keeps one face above 30 fps on two CPU cores)."""
 
     crop_size: int = CROP_SIZE
     """Output crop size (the EG3D crop: 512)."""
@@ -42,8 +51,8 @@ class MeshEditor:
 
     ``edit`` returns, in the face's 512x512 crop space: ``image`` (uint8 [512,512,3]),
     ``alpha`` (float32 [512,512], opacity fading at the mesh border), ``depth`` (float32
-    [w,w] at the working size, EG3D-like units, see ``GBuffer``); ``extras["timings"]`` holds
-    seconds per stage (lift, render, style).
+    [w,w] at the working size ``work_size_for(face)``, EG3D-like units, see ``GBuffer``);
+    ``extras["timings"]`` holds seconds per stage (lift, render, style).
     Pose correction: a ``camera`` label re-poses the mesh by the rotation between
     ``face.camera`` (or, when None, the camera of the landmarks' fitted head pose) and
     ``camera``; e.g. ``camera_from_angles(yaw=+0.26)`` (camera moved toward world +x) shows the
@@ -56,8 +65,13 @@ class MeshEditor:
 
     def __init__(self, style: str = "cartoon", config: MeshConfig | None = None) -> None:
         self.config = config or MeshConfig()
-        if self.config.work_size < 32 or self.config.work_size > 2048:
-            raise ConfigError(f"work_size must be in [32, 2048], got {self.config.work_size}")
+        c = self.config
+        if c.work_size != 0 and not 32 <= c.work_size <= 2048:
+            raise ConfigError(f"work_size must be 0 (auto) or in [32, 2048], got {c.work_size}")
+        if not 32 <= c.min_work <= c.max_work <= 2048:
+            raise ConfigError(
+                f"need 32 <= min_work <= max_work <= 2048, got {c.min_work}, {c.max_work}"
+            )
         self.style = ""
         self._effect = "identity"
         self._params: dict[str, Any] = {}
@@ -82,6 +96,14 @@ class MeshEditor:
                 f"{effect!r}; expected some of {sorted(known)}"
             )
         self._effect, self._params, self.style = effect, dict(spec.params), spec.name
+
+    def work_size_for(self, face: Face) -> int:
+        """The working size used for ``face`` (see ``MeshConfig.work_size``)."""
+        c = self.config
+        if c.work_size:
+            return c.work_size
+        native = c.crop_size / max(affine_scale(face.to_crop), 1e-6)
+        return int(np.clip(round(native / 16) * 16, c.min_work, c.max_work))
 
     def reset(self, track_id: int | None = None) -> None:
         """No per-track state (the mesh editor is stateless)."""
@@ -109,7 +131,8 @@ class MeshEditor:
         t1 = time.perf_counter()
         n = self.config.crop_size
         base = face.crop if face.crop is not None and face.crop.shape[:2] == (n, n) else None
-        g = render_gbuffer(mesh, frame_rgb, (n, n), self.config.work_size, face.from_crop, base)
+        work = self.work_size_for(face)
+        g = render_gbuffer(mesh, frame_rgb, (n, n), work, face.from_crop, base)
         times.update(lift=t1 - t0, render=time.perf_counter() - t1)
         return g
 

@@ -99,6 +99,22 @@ def vertex_opacity(mesh: LiftedMesh) -> np.ndarray:
     return (mesh.opacity * (1.0 - near_border * (1.0 - grazing_fade(facing)))).astype(np.float32)
 
 
+def texture_map(
+    mesh: LiftedMesh, size: tuple[int, int], background: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Only the texture coordinates and opacity of ``mesh`` at ``size`` = (h, w) output pixels:
+    (uvmap float32 [h,w,2] texture pixels, ``background`` affine where empty; alpha float32
+    [h,w]). The cheap path for warping a whole image (the demo source)."""
+    topo = load_topology()
+    r = rasterize(mesh.verts, topo.triangles, size, cull=False)
+    vals = r.interpolate(np.concatenate([mesh.uv, vertex_opacity(mesh)[:, None]], 1))
+    if background is None:
+        background = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    uvmap = _grid_map(background, size)
+    uvmap[r.ys, r.xs] = vals[:, :2]
+    return uvmap, r.scatter(np.clip(vals[:, 2], 0.0, 1.0))[..., 0]
+
+
 def render_gbuffer(
     mesh: LiftedMesh,
     texture: np.ndarray,

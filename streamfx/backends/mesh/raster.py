@@ -101,8 +101,9 @@ def rasterize(
     hi = v[tris, :2].max(1)
     onscreen = (hi[:, 0] >= -1) & (hi[:, 1] >= -1) & (lo[:, 0] <= w) & (lo[:, 1] <= h)
     buf = np.full((h, w), -1, np.int32)
-    for i in order[onscreen[order]].tolist():
-        cv2.fillConvexPoly(buf, pts[i], i, cv2.LINE_8, SUBPIXEL_BITS)
+    order = order[onscreen[order]]
+    for poly, i in zip(pts[order], order.tolist(), strict=True):  # ~3 us per triangle
+        cv2.fillConvexPoly(buf, poly, i, cv2.LINE_8, SUBPIXEL_BITS)
     _fill_cracks(buf)
     ys, xs = np.nonzero(buf >= 0)
     inv = barycentric_inverse(v[:, :2], tris)
