@@ -52,7 +52,8 @@ class DemoSource(Source):
 
     Frames carry ``pts = i / fps`` and ``t_capture``; ``frame.notes["demo_pose"]`` holds the
     (yaw, pitch, roll) in radians used to render it (``landmarks_at(t)`` gives the rendered
-    head's ground-truth landmarks, for tests and tracker-free demos). ``loop`` restarts instead of ending.
+    head's ground-truth landmarks, for tests and tracker-free demos). ``loop`` restarts
+    instead of ending.
     """
 
     name = "demo"

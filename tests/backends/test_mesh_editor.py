@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from streamfx.backends.base import EditorBackend, get_backend_factory
-from streamfx.backends.mesh import MeshEditor
+from streamfx.backends.mesh import MeshConfig, MeshEditor
 from streamfx.backends.mesh.assets import astronaut, face_from_landmarks
 from streamfx.backends.mesh.gbuffer import render_gbuffer
 from streamfx.backends.mesh.lift import lift, repose, rotation_from_euler
@@ -165,3 +165,19 @@ def test_end_to_end_with_the_face_tracker() -> None:
     x0 = _marker_x(ed.edit(marked, face, camera=camera_from_angles(0.0, 0.0)).image)
     x15 = _marker_x(ed.edit(marked, face, camera=camera_from_angles(math.radians(15), 0.0)).image)
     assert x15 < x0 - 5
+
+
+def test_style_switch_cross_fades_per_track(photo) -> None:
+    img, _, face = photo
+    cut = MeshEditor("identity", MeshConfig(crossfade_frames=0))
+    cut.set_style("neon")
+    neon = cut.edit(img, face).image.astype(int)
+    ed = MeshEditor("identity", MeshConfig(crossfade_frames=3))
+    before = ed.edit(img, face).image.astype(int)
+    ed.set_style("neon")
+    dists = [np.abs(ed.edit(img, face).image.astype(int) - neon).mean() for _ in range(4)]
+    assert dists[0] > dists[1] > dists[2] > 0.5  # morphing toward neon, frame by frame
+    assert dists[3] < 0.5  # done
+    assert np.abs(before - neon).mean() > dists[0]
+    with pytest.raises(ConfigError):
+        MeshEditor("identity", MeshConfig(crossfade_frames=-1))

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from streamfx.backends.mesh.gbuffer import GBuffer, render_gbuffer
@@ -42,6 +43,10 @@ class MeshConfig:
     max_work: int = 256
     """Largest automatic working size (256 keeps one face above 30 fps on two CPU cores)."""
 
+    crossfade_frames: int = 8
+    """After ``set_style``, each face cross-fades from the old style to the new one over this
+    many of its frames (counted per track, so offline runs are deterministic); 0 = cut."""
+
     crop_size: int = CROP_SIZE
     """Output crop size (the EG3D crop: 512)."""
 
@@ -72,13 +77,18 @@ class MeshEditor:
             raise ConfigError(
                 f"need 32 <= min_work <= max_work <= 2048, got {c.min_work}, {c.max_work}"
             )
+        if c.crossfade_frames < 0:
+            raise ConfigError(f"crossfade_frames must be >= 0, got {c.crossfade_frames}")
         self.style = ""
         self._effect = "identity"
         self._params: dict[str, Any] = {}
-        self.set_style(style)
+        self._previous: tuple[str, dict[str, Any]] | None = None
+        self._fade_done: dict[int, int] = {}  # track id -> frames since the last style switch
+        self.set_style(style, crossfade=False)
 
-    def set_style(self, style: str) -> None:
-        """Switch to style ``style`` (a catalog name, see ``streamfx styles list``)."""
+    def set_style(self, style: str, crossfade: bool = True) -> None:
+        """Switch to style ``style`` (a catalog name, see ``streamfx styles list``); with
+        ``crossfade`` the faces morph from the old style over ``config.crossfade_frames``."""
         from streamfx.backends.styles_catalog import load_style
 
         spec = load_style(style)
@@ -95,6 +105,11 @@ class MeshEditor:
                 f"style {spec.name!r}: unknown parameter(s) {sorted(unknown)} for effect "
                 f"{effect!r}; expected some of {sorted(known)}"
             )
+        if crossfade and self.style and self.config.crossfade_frames > 0:
+            self._previous = (self._effect, self._params)
+            self._fade_done = {}
+        else:
+            self._previous = None
         self._effect, self._params, self.style = effect, dict(spec.params), spec.name
 
     def work_size_for(self, face: Face) -> int:
@@ -106,7 +121,11 @@ class MeshEditor:
         return int(np.clip(round(native / 16) * 16, c.min_work, c.max_work))
 
     def reset(self, track_id: int | None = None) -> None:
-        """No per-track state (the mesh editor is stateless)."""
+        """Forget a track's cross-fade progress (all tracks when None); nothing else is kept."""
+        if track_id is None:
+            self._fade_done.clear()
+        else:
+            self._fade_done.pop(track_id, None)
 
     def render(
         self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None
@@ -141,7 +160,7 @@ class MeshEditor:
         times: dict[str, float] = {}
         g = self._render(frame_rgb, face, camera, times)
         t0 = time.perf_counter()
-        image = apply_effect(self._effect, g, self._params)
+        image = self._styled(g, face.track_id)
         times["style"] = time.perf_counter() - t0
         return FaceEdit(
             image=np.ascontiguousarray(image),
@@ -155,6 +174,19 @@ class MeshEditor:
                 "color_match": "lab" if self._effect == "identity" else "none",
             },
         )
+
+    def _styled(self, g: GBuffer, track_id: int) -> np.ndarray:
+        """The current style, blended with the previous one while a cross-fade runs."""
+        image = apply_effect(self._effect, g, self._params)
+        if self._previous is None:
+            return image
+        done = self._fade_done.get(track_id, 0) + 1
+        self._fade_done[track_id] = done
+        w = done / (self.config.crossfade_frames + 1)
+        if w >= 1.0:
+            return image
+        old = apply_effect(self._previous[0], g, self._previous[1])
+        return cv2.addWeighted(image, w, old, 1.0 - w, 0.0)
 
 
 def _check_frame(frame: np.ndarray) -> None:
