@@ -181,3 +181,18 @@ def test_style_switch_cross_fades_per_track(photo) -> None:
     assert np.abs(before - neon).mean() > dists[0]
     with pytest.raises(ConfigError):
         MeshEditor("identity", MeshConfig(crossfade_frames=-1))
+
+
+def test_mirror_fill_borrows_texture_only_for_the_hidden_side(photo) -> None:
+    from streamfx.backends.mesh.lift import mirror_fill
+    from streamfx.backends.mesh.topology import load_topology
+
+    _, lm, _ = photo
+    frontal = mirror_fill(lift(lm))
+    assert frontal.alt_weight.max() < 0.35
+    turned = mirror_fill(repose(lift(lm), rotation_from_euler(math.radians(55))))
+    x = load_topology().canonical[:, 0]  # canonical +x: image right in a frontal view
+    # yaw > 0 moves the nose to image left: the image-left cheek (canonical -x) turns away
+    far, near = turned.alt_weight[x < -3], turned.alt_weight[x > 3]
+    assert far.mean() > 0.3 and near.max() < 0.05
+    np.testing.assert_array_equal(turned.uv_alt, turned.uv[load_topology().mirror])

@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--compositor", choices=("auto", "compose", "paste"), default="auto")
     parser.add_argument(
+        "--pose-yaw",
+        type=float,
+        default=None,
+        help="render at camera_from_angles(yaw=DEG) (pose correction) instead of the own camera",
+    )
+    parser.add_argument(
         "--color-match",
         choices=("none", "lab"),
         default="none",
@@ -72,12 +78,12 @@ def make_compositor(kind: str, color_match: str = "none") -> tuple[str, Callable
 
 
 def bench_row(
-    editor, frame, face, composite, frames: int, warmup: int
+    editor, frame, face, composite, frames: int, warmup: int, camera=None
 ) -> tuple[dict[str, float], float]:
     """(median ms per stage, best total ms) over ``frames`` runs (after ``warmup``)."""
     samples: dict[str, list[float]] = {s: [] for s in STAGES}
     for i in range(warmup + frames):
-        edit = editor.edit(frame, face)
+        edit = editor.edit(frame, face, camera)
         t0 = time.perf_counter()
         composite(frame, edit, face)
         t_comp = time.perf_counter() - t0
@@ -97,6 +103,14 @@ def run(args: argparse.Namespace) -> int:
 
     styles = [s for s in args.styles.split(",") if s]
     comp_name, composite = make_compositor(args.compositor, args.color_match)
+    camera = None
+    if args.pose_yaw is not None:
+        import math
+
+        from streamfx.editor.camera import camera_from_angles
+
+        camera = camera_from_angles(math.radians(args.pose_yaw), 0.0)
+        print(f"pose correction: rendering at yaw {args.pose_yaw:g} degrees")
     work = args.work_size or "auto"
     print(f"mesh editor, one face, work size {work}, compositor: {comp_name}")
     print(
@@ -112,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
         face = face_from_landmarks(frame, lm)
         for style in styles:
             editor = MeshEditor(style, MeshConfig(work_size=args.work_size))
-            row, best = bench_row(editor, frame, face, composite, args.frames, args.warmup)
+            row, best = bench_row(editor, frame, face, composite, args.frames, args.warmup, camera)
             style = f"{style}@{editor.work_size_for(face)}" if not args.work_size else style
             total = sum(row.values())
             cells = " ".join(f"{row[s]:9.2f}" for s in STAGES)

@@ -18,6 +18,7 @@ from streamfx.backends.mesh.lift import (
     affine_scale,
     camera_from_rotation,
     lift_face,
+    mirror_fill,
     relative_rotation,
     repose,
 )
@@ -43,7 +44,7 @@ class MeshConfig:
     max_work: int = 256
     """Largest automatic working size (256 keeps one face above 30 fps on two CPU cores)."""
 
-    crossfade_frames: int = 8
+    crossfade_frames: int = 0
     """After ``set_style``, each face cross-fades from the old style to the new one over this
     many of its frames (counted per track, so offline runs are deterministic); 0 = cut."""
 
@@ -146,7 +147,7 @@ class MeshEditor:
             if cam.shape[0] != 25:
                 raise InputError(f"camera must be a 25-number EG3D label, got {cam.shape[0]}")
             own = face.camera if face.camera is not None else camera_from_rotation(mesh.rotation)
-            mesh = repose(mesh, relative_rotation(own, cam))
+            mesh = repose(mirror_fill(mesh), relative_rotation(own, cam))
         t1 = time.perf_counter()
         n = self.config.crop_size
         base = face.crop if face.crop is not None and face.crop.shape[:2] == (n, n) else None

@@ -133,71 +133,106 @@ def render_gbuffer(
     h, w = size
     f = work / max(h, w)
     wh, ww = max(1, round(h * f)), max(1, round(w * f))
-    topo = load_topology()
-    v = mesh.verts.astype(np.float64)
-    vw = np.empty_like(v)
-    vw[:, :2] = (v[:, :2] + 0.5) * f - 0.5  # pixel centres stay aligned
-    vw[:, 2] = v[:, 2] * f
-    r = rasterize(vw, topo.triangles, (wh, ww), cull=False)  # folds stay covered
-    normals = vertex_normals(v, topo.triangles)
-    depth = 2.7 + (v[:, 2:3] - mesh.pivot[2]) / (10.0 * mesh.scale)
-    opacity = vertex_opacity(mesh)
-    attr = np.concatenate([mesh.uv, opacity[:, None], depth, normals, topo.uv], 1)
-    vals = r.interpolate(attr)
     if background is None:
         background = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    uvmap = _grid_map(_work_to_out(background, f), (wh, ww))
-    uvmap[r.ys, r.xs] = vals[:, :2]
-    alpha = r.scatter(np.clip(vals[:, 2], 0.0, 1.0))[..., 0]
-    nrm = vals[:, 4:7]
-    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-6)
+    r, vals = _rasterize_attributes(mesh, f, (wh, ww))
+    alt = mesh.uv_alt is not None
+    grid = _grid_map(_work_to_out(background, f), (wh, ww))
+    uvmaps = [_with_surface(grid, r, vals[:, 0:2])]
+    scalars = [r.scatter(np.clip(vals[:, 2], 0.0, 1.0))[..., 0]]
+    if alt:
+        uvmaps.append(_with_surface(grid, r, vals[:, 9:11]))
+        scalars.append(r.scatter(np.clip(vals[:, 11], 0.0, 1.0))[..., 0])
     if (wh, ww) == (h, w):
-        image = cv2.remap(texture, uvmap, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        images = [
+            cv2.remap(texture, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            for m in uvmaps
+        ]
     else:
         if base is None:
             flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
             base = cv2.warpAffine(texture, np.asarray(background), (w, h), flags=flags)
-        image, alpha = _sample_upsampled(texture, uvmap, alpha, r, f, base)
-        uvmap = None
+        images, scalars = _sample_upsampled(texture, uvmaps, scalars, r, f, base)
+    image = images[0]
+    if alt:  # the mirror side's texture where the source view hid the surface
+        wgt = np.ascontiguousarray(scalars[1])
+        image = cv2.blendLinear(image, images[1], 1.0 - wgt, wgt)
+    nrm = vals[:, 4:7] / np.maximum(np.linalg.norm(vals[:, 4:7], axis=1, keepdims=True), 1e-6)
     return GBuffer(
         image=image,
-        alpha=alpha,
+        alpha=scalars[0],
         normals=r.scatter(nrm, 0.0),
         depth=r.scatter(vals[:, 3], FAR)[..., 0],
         surface_uv=r.scatter(vals[:, 7:9], -1.0),
         mask=r.scatter(np.ones(len(r.ys), np.float32))[..., 0],
         contours={k: mesh.verts[idx, :2].astype(np.float32) for k, idx in CONTOURS.items()},
         scale=float(mesh.scale),
-        uvmap=uvmap,
+        uvmap=uvmaps[0] if (wh, ww) == (h, w) else None,
     )
 
 
+def _rasterize_attributes(
+    mesh: LiftedMesh, f: float, work_size: tuple[int, int]
+) -> tuple[Raster, np.ndarray]:
+    """Rasterise at the working size (``f`` working px per output px) and interpolate the
+    vertex attributes; columns: uv 0:2, opacity 2, depth 3, normal 4:7, canonical uv 7:9, and
+    when the mesh has them uv_alt 9:11, alt_weight 11."""
+    topo = load_topology()
+    v = mesh.verts.astype(np.float64)
+    vw = np.empty_like(v)
+    vw[:, :2] = (v[:, :2] + 0.5) * f - 0.5  # pixel centres stay aligned
+    vw[:, 2] = v[:, 2] * f
+    r = rasterize(vw, topo.triangles, work_size, cull=False)  # folds stay covered
+    normals = vertex_normals(v, topo.triangles)
+    depth = 2.7 + (v[:, 2:3] - mesh.pivot[2]) / (10.0 * mesh.scale)
+    attr = [mesh.uv, vertex_opacity(mesh)[:, None], depth, normals, topo.uv]
+    if mesh.uv_alt is not None:
+        weight = np.zeros(len(v), np.float32) if mesh.alt_weight is None else mesh.alt_weight
+        attr += [mesh.uv_alt, weight[:, None]]
+    return r, r.interpolate(np.concatenate(attr, 1))
+
+
+def _with_surface(grid: np.ndarray, r: Raster, uv: np.ndarray) -> np.ndarray:
+    """A copy of the background ``grid`` map with the mesh's texture coordinates written in."""
+    out = grid.copy()
+    out[r.ys, r.xs] = uv
+    return out
+
+
 def _sample_upsampled(
-    texture: np.ndarray, uvmap: np.ndarray, alpha: np.ndarray, r: Raster, f: float, base: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Upsample the working-size texture coordinates and alpha to the output size inside the
-    box the mesh covers and sample the texture there; ``base`` (the background) elsewhere."""
+    texture: np.ndarray,
+    uvmaps: list[np.ndarray],
+    scalars: list[np.ndarray],
+    r: Raster,
+    f: float,
+    base: np.ndarray,
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Upsample working-size texture coordinates and scalar maps (alpha, ...) to the output
+    size inside the box the mesh covers and sample the texture at each uv map there; ``base``
+    (the background) elsewhere, scalars 0 outside the box."""
     h, w = base.shape[:2]
-    image = base.copy()
-    out_alpha = np.zeros((h, w), np.float32)
+    images = [base.copy() for _ in uvmaps]
+    outs = [np.zeros((h, w), np.float32) for _ in scalars]
     if len(r.xs) == 0:
-        return image, out_alpha
+        return images, outs
     lo = np.array([r.xs.min(), r.ys.min()]) - 2
     hi = np.array([r.xs.max(), r.ys.max()]) + 2
     x0, y0 = np.maximum(np.floor((lo + 0.5) / f - 0.5).astype(int), 0)
     x1, y1 = np.minimum(np.ceil((hi + 0.5) / f - 0.5).astype(int) + 1, (w, h))
     if x1 <= x0 or y1 <= y0:
-        return image, out_alpha
+        return images, outs
     # output pixel (x0 + i, y0 + j) sits at working coordinate ((x0 + i + 0.5) f - 0.5, ...)
     m = np.array([[f, 0.0, (x0 + 0.5) * f - 0.5], [0.0, f, (y0 + 0.5) * f - 0.5]])
     box = (int(x1 - x0), int(y1 - y0))
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    uv = cv2.warpAffine(uvmap, m, box, flags=flags, borderMode=cv2.BORDER_REPLICATE)
-    out_alpha[y0:y1, x0:x1] = cv2.warpAffine(alpha, m, box, flags=flags)
-    image[y0:y1, x0:x1] = cv2.remap(
-        texture, uv, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
-    return image, out_alpha
+    for out, sc in zip(outs, scalars, strict=True):
+        out[y0:y1, x0:x1] = cv2.warpAffine(sc, m, box, flags=flags)
+    for img, uvmap in zip(images, uvmaps, strict=True):
+        uv = cv2.warpAffine(uvmap, m, box, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        img[y0:y1, x0:x1] = cv2.remap(
+            texture, uv, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+    return images, outs
 
 
 def _work_to_out(background: np.ndarray, f: float) -> np.ndarray:

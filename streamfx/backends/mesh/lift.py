@@ -17,7 +17,7 @@ cam2world rotation of the camera that sees the head as ``R`` is ``F @ R.T`` with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class LiftedMesh:
     pivot: float64 [3] the head centre in target space (rotation centre for re-posing).
     rotation: float64 [3,3] head rotation, canonical face axes (image-flipped) -> camera axes.
     scale: float target pixels per cm of the canonical face.
+    uv_alt: float32 [468,2] or None, second texture coordinates (the mirror side's), blended in
+        with ``alt_weight`` float32 [468] where the source view hid the surface.
     """
 
     verts: np.ndarray
@@ -47,6 +49,8 @@ class LiftedMesh:
     pivot: np.ndarray
     rotation: np.ndarray
     scale: float
+    uv_alt: np.ndarray | None = None
+    alt_weight: np.ndarray | None = None
 
 
 def fit_head_pose(points: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
@@ -134,14 +138,26 @@ def repose(mesh: LiftedMesh, rot: np.ndarray, shift: np.ndarray | None = None) -
     piv = mesh.pivot
     new_pivot = piv + (0.0 if shift is None else np.asarray(shift, np.float64))
     verts = (mesh.verts.astype(np.float64) - piv) @ r.T + new_pivot
-    return LiftedMesh(
-        verts=verts.astype(np.float32),
-        uv=mesh.uv,
-        opacity=mesh.opacity,
-        pivot=new_pivot,
-        rotation=r @ mesh.rotation,
-        scale=mesh.scale,
+    return replace(
+        mesh, verts=verts.astype(np.float32), pivot=new_pivot, rotation=r @ mesh.rotation
     )
+
+
+def mirror_fill(mesh: LiftedMesh, lo: float = 0.05, hi: float = 0.4) -> LiftedMesh:
+    """Borrow texture from the mirror side where the source view saw the surface edge-on.
+
+    Uses the mesh's current (source) head rotation: a vertex whose canonical normal faces the
+    camera less than ``hi`` (|n_z|, fading from ``lo``) while its mirror vertex faces it well
+    gets the mirror's texture coordinates as ``uv_alt`` with that weight. Call before
+    :func:`repose`; it makes frontalising a turned face show a plausible far cheek instead of
+    a few stretched pixels.
+    """
+    topo = load_topology()
+    facing = -(topo.normals @ (np.asarray(mesh.rotation) @ FLIP).T)[:, 2]
+    vis = np.clip((facing - lo) / (hi - lo), 0.0, 1.0)
+    vis = vis * vis * (3.0 - 2.0 * vis)
+    weight = (1.0 - vis) * vis[topo.mirror]
+    return replace(mesh, uv_alt=mesh.uv[topo.mirror], alt_weight=weight.astype(np.float32))
 
 
 def rotation_from_euler(yaw: float, pitch: float = 0.0, roll: float = 0.0) -> np.ndarray:

@@ -5,15 +5,15 @@ Visibility: back-face culling plus the painter's algorithm (triangles drawn far 
 whose triangles are small and whose surface is a single height field seen from the front, this
 matches a z-buffer except on a few pixels along self-occlusion edges (nose at large yaw).
 
-Shading attributes are interpolated per pixel with barycentric weights (clamped to the
-triangle); texture sampling is then a piecewise-affine warp done by ``cv2.remap`` on the
+Shading attributes are interpolated per pixel with barycentric weights (values clamped to
+the triangle's range); texture sampling is then a piecewise-affine warp done by ``cv2.remap`` on the
 interpolated texture coordinates.
 Pixel centres are at integer coordinates (OpenCV's convention).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -37,31 +37,29 @@ class Raster:
     tid: np.ndarray
     inv: np.ndarray
     triangles: np.ndarray
-    _bary: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def size(self) -> tuple[int, int]:
         """(h, w)."""
         return int(self.tri_id.shape[0]), int(self.tri_id.shape[1])
 
-    def barycentrics(self) -> np.ndarray:
-        """float32 [n,3] barycentric weights of the covered pixels, clamped to the triangle
-        (a pixel the fill rule gave to a sliver triangle must not extrapolate far)."""
-        if self._bary is None:
-            m = self.inv[self.tid]  # [n,3,3]
-            x = self.xs.astype(np.float32)[:, None]
-            y = self.ys.astype(np.float32)[:, None]
-            b = m[:, :, 0] * x + m[:, :, 1] * y + m[:, :, 2]
-            b = np.clip(b, 0.0, None)
-            self._bary = b / np.maximum(b.sum(1, keepdims=True), 1e-12)
-        return self._bary
-
     def interpolate(self, attr: np.ndarray) -> np.ndarray:
-        """Per-vertex attributes [N,C] -> values at the covered pixels [n,C] (float32)."""
+        """Per-vertex attributes [N,C] -> values at the covered pixels [n,C] (float32).
+
+        Barycentric interpolation done as one affine plane per triangle and channel; each
+        value is clamped to its triangle's range of that channel, so a pixel the fill rule gave
+        to a sliver triangle cannot extrapolate far (a texture lookup across the face).
+        """
         a = np.asarray(attr, np.float32)
         a = a[:, None] if a.ndim == 1 else a
-        corners = a[self.triangles[self.tid]]  # [n,3,C]
-        return np.einsum("nk,nkc->nc", self.barycentrics(), corners)
+        corners = a[self.triangles]  # [T,3,C]
+        planes = np.einsum("tkc,tkj->tcj", corners, self.inv)  # [T,C,3]
+        m = planes[self.tid]  # [n,C,3]
+        x = self.xs.astype(np.float32)[:, None]
+        y = self.ys.astype(np.float32)[:, None]
+        vals = m[:, :, 0] * x + m[:, :, 1] * y + m[:, :, 2]
+        lo, hi = corners.min(1), corners.max(1)
+        return np.clip(vals, lo[self.tid], hi[self.tid])
 
     def scatter(self, values: np.ndarray, fill: float | np.ndarray = 0.0) -> np.ndarray:
         """Covered-pixel values [n,C] -> image [h,w,C] (float32), ``fill`` elsewhere."""

@@ -53,6 +53,8 @@ class MeshTopology:
     rings: int32 [468] graph distance (edges) from each vertex to the boundary.
     normals: float32 [468,3] unit vertex normals of the canonical model (canonical axes, +z
         toward the viewer).
+    mirror: int32 [468] the left-right mirror vertex of each vertex (the canonical model is
+        exactly symmetric; vertices on the mid-line are their own mirror).
     """
 
     triangles: np.ndarray
@@ -62,6 +64,7 @@ class MeshTopology:
     opacity: np.ndarray
     rings: np.ndarray
     normals: np.ndarray
+    mirror: np.ndarray
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:
@@ -198,7 +201,15 @@ def load_topology() -> MeshTopology:
         opacity=ring_opacity(tris, boundary),
         rings=ring_distance(tris, boundary),
         normals=_canonical_normals(verts[:, :3], tris),
+        mirror=_mirror_index(verts[:, :3]),
     )
+
+
+def _mirror_index(verts: np.ndarray) -> np.ndarray:
+    """Index int32 [N] of the vertex nearest to each vertex's x-mirrored position."""
+    mirrored = verts * np.array([-1.0, 1.0, 1.0], np.float32)
+    d = ((mirrored[:, None, :] - verts[None, :, :]) ** 2).sum(-1)
+    return d.argmin(1).astype(np.int32)
 
 
 def _canonical_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
