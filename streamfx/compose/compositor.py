@@ -32,7 +32,8 @@ class ComposeConfig:
     feather: float = 0.08
     """Width of the soft mask edge as a fraction of the face size (landmark box side)."""
     color_match: str = "lab"
-    """``lab``: match the edit's Lab mean/std to the frame inside the face; ``none``: off."""
+    """``lab``: match the edit's Lab mean/std to the frame inside the face; ``none``: off.
+    An edit overrides it with ``FaceEdit.extras["color_match"]`` (the mesh styles set "none")."""
     color_strength: float = 1.0
     """0..1, how far the colour matching goes (0 = unchanged edit colours)."""
     color_smoothing: float = 0.8
@@ -139,7 +140,9 @@ class Compositor:
             hard = cv2.warpAffine(np.clip(alpha, 0, 1), m, size, flags=flags, borderValue=0)
         soft = feather(hard, self.config.feather * face.size)
         roi = frame[y0:y1, x0:x1]
-        if self.config.color_match == "lab" and self.config.color_strength > 0:
+        # an edit may opt out: a deliberate restyle (bronze, neon) must keep its own colours
+        mode = edit.extras.get("color_match", self.config.color_match)
+        if mode == "lab" and self.config.color_strength > 0:
             if st.fresh or st.color is None:
                 mat = transfer_matrix(warped, roi, hard, self.config.color_strength)
                 k = self.config.color_smoothing if st.color is not None else 0.0
