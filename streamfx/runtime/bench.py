@@ -16,6 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="length of the demo clip")
     parser.add_argument("--fps", type=float, default=25.0, help="frame rate of the demo clip")
     parser.add_argument("--live", action="store_true", help="use the threaded live runner")
+    parser.add_argument(
+        "--serial", action="store_true", help="live: no overlap of tracking with editing"
+    )
     add_pipeline_arguments(parser)
 
 
@@ -27,11 +30,11 @@ def run(args: argparse.Namespace) -> int:
 
     source = DemoSource(seconds=args.seconds, fps=args.fps)
     pipeline = make_pipeline(args)
-    mode = "live" if args.live else "offline"
+    mode = ("live, serial" if args.serial else "live, overlapped") if args.live else "offline"
     print(f"streamfx bench pipeline ({mode}): demo {args.seconds:g}s @ {args.fps:g} fps")
     print(f"  {pipeline.describe()}")
     if args.live:
-        stats = LiveRunner(source, pipeline, NullSink()).run()
+        stats = LiveRunner(source, pipeline, NullSink(), overlap=not args.serial).run()
     else:
         stats = OfflineRunner(source, pipeline, NullSink(), progress=False).run()
     print(format_timings(stats))

@@ -4,6 +4,11 @@ Threads and hand-offs (each hand-off is a depth-1 latest-wins ``LatestSlot``):
 
     capture thread --[capture slot]--> pipeline thread --[output slot]--> output loop (caller)
 
+With ``overlap`` (the default) the pipeline runs in two threads split before its expensive stage
+(``Pipeline.split_point``): tracking of frame N+1 overlaps editing of frame N, so throughput is
+set by the slower half instead of the sum. Frames that wait between the halves are latest-wins
+too (counted as dropped: still before the expensive stage).
+
 - capture never blocks: a frame the pipeline has not taken yet is replaced and counted as
   dropped (the only place frames are dropped: before the expensive stage);
 - the output loop runs on its own clock at the source fps: each tick sends the newest processed
@@ -43,6 +48,7 @@ class LiveRunner:
     slate_after_s: how long the last good frame is repeated before the "reconnecting" slate.
     max_frames / duration_s: stop after this many frames sent / seconds (None: no limit).
     pace: pace non-live sources (files, demo, images) at their pts, like a camera.
+    overlap: run the stages before the expensive one in their own thread (see above).
     on_stats: called with the stats every ``stats_every_s`` seconds from the output loop.
     """
 
@@ -59,6 +65,7 @@ class LiveRunner:
         max_frames: int | None = None,
         duration_s: float | None = None,
         pace: bool = True,
+        overlap: bool = True,
         on_stats: Callable[[RunStats], None] | None = None,
         stats_every_s: float = 1.0,
     ) -> None:
@@ -70,6 +77,9 @@ class LiveRunner:
         self.max_frames = max_frames
         self.duration_s = duration_s
         self.pace = pace
+        k = pipeline.split_point() if overlap else None
+        n = len(pipeline.stages)
+        self._segments = [(0, k), (k, n)] if k else [(0, n)]
         self.on_stats = on_stats
         self.stats_every_s = stats_every_s
         self.stats = RunStats()
@@ -78,6 +88,11 @@ class LiveRunner:
         self._worker_done = threading.Event()
         self._capture_slot: LatestSlot[Frame] = LatestSlot()
         self._output_slot: LatestSlot[Frame] = LatestSlot()
+        # hand-offs in order: capture slot, one between overlapped segments, output slot
+        self._slots = [self._capture_slot]
+        self._slots += [LatestSlot() for _ in self._segments[1:]] + [self._output_slot]
+        self._done = [self._capture_done] + [threading.Event() for _ in self._segments[1:]]
+        self._done.append(self._worker_done)
         self._error: BaseException | None = None
         self._lost_since: float | None = None
         self._info: SourceInfo | None = None
@@ -105,9 +120,12 @@ class LiveRunner:
             raise
         self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
         threads = [
-            threading.Thread(target=self._capture_loop, name="streamfx-capture", daemon=True),
-            threading.Thread(target=self._worker_loop, name="streamfx-pipeline", daemon=True),
+            threading.Thread(target=self._capture_loop, name="streamfx-capture", daemon=True)
         ]
+        for i in range(len(self._segments)):
+            name = f"streamfx-pipeline-{i}"
+            threads.append(threading.Thread(target=self._worker_loop, args=(i,), name=name))
+            threads[-1].daemon = True
         for t in threads:
             t.start()
         try:
@@ -179,32 +197,38 @@ class LiveRunner:
 
     # -- pipeline thread --------------------------------------------------------------------
 
-    def _worker_loop(self) -> None:
+    def _worker_loop(self, index: int) -> None:
+        """Runs pipeline segment ``index`` between slot ``index`` and slot ``index + 1``."""
+        inp, out = self._slots[index], self._slots[index + 1]
+        upstream_done = self._done[index]
+        last = index == len(self._segments) - 1
         try:
             while True:
-                frame = self._capture_slot.get(timeout=0.05)
+                frame = inp.get(timeout=0.05)
                 if frame is None:
-                    drained = self._capture_done.is_set() and not len(self._capture_slot)
+                    drained = upstream_done.is_set() and not len(inp)
                     if self._stop.is_set() or drained:
                         break
                     continue
-                if self._output_slot.put(self._process(frame)):
-                    self.stats.count("superseded")
+                if out.put(self._process(frame, index, last)):
+                    self.stats.count("superseded" if last else "dropped")
         except BaseException as exc:
             self._fail(exc)
         finally:
-            self._worker_done.set()
+            self._done[index + 1].set()
 
-    def _process(self, frame: Frame) -> Frame:
+    def _process(self, frame: Frame, index: int = 0, last: bool = True) -> Frame:
+        start, stop = self._segments[index]
         try:
-            frame = self.pipeline.process(frame)
+            frame = self.pipeline.process(frame, start, stop)
         except Exception as exc:  # degrade: show the raw frame, keep the stream alive
             if not self.stats.stage_errors:
                 log.warning("pipeline failed (showing the raw frame): %s", exc)
             self.stats.count("stage_errors")
             frame.output = None
             frame.notes["pipeline_error"] = f"{type(exc).__name__}: {exc}"
-        self.stats.add_frame(frame.timings, frame.notes)
+        if last:
+            self.stats.add_frame(frame.timings, frame.notes)
         return frame
 
     # -- output loop (caller's thread) ------------------------------------------------------
@@ -279,8 +303,10 @@ class LiveRunner:
     def _shutdown(self, threads: list[threading.Thread]) -> None:
         """Stop the threads, write the frame in flight, close sink (flush), pipeline, source."""
         self._stop.set()
-        self._capture_slot.close()
-        threads[1].join(timeout=30.0)  # the pipeline finishes the frame it is on
+        for slot in self._slots[:-1]:
+            slot.close()
+        for t in threads[1:]:
+            t.join(timeout=30.0)  # each pipeline thread finishes the frame it is on
         leftover = self._output_slot.take_nowait()
         try:
             if leftover is not None and self._error is None:

@@ -65,9 +65,19 @@ class Pipeline:
         """e.g. ``"track -> edit -> compose"``."""
         return " -> ".join(self.names) or "(empty)"
 
-    def process(self, frame: Frame) -> Frame:
-        """Run every stage on ``frame``; ``frame.timings[name]`` gets each stage's seconds."""
-        for stage in self.stages:
+    def split_point(self) -> int | None:
+        """Index of the expensive stage (the first named ``edit``) when stages run before it.
+
+        The live runner overlaps ``stages[:k]`` (tracking) of one frame with ``stages[k:]``
+        (editing, compositing) of the previous one; None when there is nothing to overlap.
+        """
+        k = next((i for i, stage in enumerate(self.stages) if stage.name == "edit"), None)
+        return k if k else None
+
+    def process(self, frame: Frame, start: int = 0, stop: int | None = None) -> Frame:
+        """Run stages ``start..stop`` (default: all) on ``frame``; ``frame.timings[name]`` gets
+        each stage's seconds."""
+        for stage in self.stages[start:stop]:
             t0 = time.perf_counter()
             output = frame.output
             try:

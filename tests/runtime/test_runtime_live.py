@@ -192,3 +192,18 @@ def test_pipeline_failure_degrades_to_the_raw_frame() -> None:
     assert stats.processed > 0 and sink.frames > 0
     assert sum(pipe.failures.values()) == stats.processed
     assert all(i >= 0 for i, _ in sink.log)  # the raw pattern frames, not black
+
+
+def test_overlap_runs_tracking_and_editing_of_consecutive_frames_at_once() -> None:
+    processed = {}
+    for overlap in (False, True):
+        stages = [SlowStage(0.04, "track"), SlowStage(0.04, "edit")]
+        runner = LiveRunner(
+            TickSource(period=0.005), Pipeline(stages), NullSink(), duration_s=1.2, overlap=overlap
+        )
+        s = runner.run().summary()
+        processed[overlap] = s["processed"]
+        assert s["latency_ms"]["max"] < 400, s["latency_ms"]  # bounded either way
+        assert all(stage.closed for stage in stages)
+    # serial: one frame per 80 ms; overlapped: one per 40 ms (the slower half)
+    assert processed[True] > 1.5 * processed[False], processed
