@@ -13,11 +13,18 @@ STAMP  := $(VENV)/.streamfx-installed
 
 .PHONY: setup models demo test lint clean
 
+# torch is installed first (and again whenever TORCH changes), so that installing the package
+# never lets pip pick a default torch build on its own.
+TORCH_SYNC = if [ "$$(cat $(VENV)/.torch-spec 2>/dev/null)" != "$(TORCH)" ]; then \
+	  echo "installing $(TORCH)"; $(BIN)/python -m pip install -q $(TORCH) && \
+	  echo "$(TORCH)" > $(VENV)/.torch-spec; fi
+
 setup: $(STAMP)
+	@$(TORCH_SYNC)
 
 $(STAMP): pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q $(TORCH)
+	@$(TORCH_SYNC)
 	$(BIN)/python -m pip install -q -e ".[$(EXTRAS)]"
 	@touch $@
 

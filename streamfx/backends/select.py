@@ -35,6 +35,22 @@ def _style_editor(style: str | None) -> str | None:
     return load_style(style).editor
 
 
+def _auto(wanted: str | None, style: str | None, found: Path | None, hint: str) -> tuple[str, str]:
+    """(editor, reason) for ``--editor auto``."""
+    if wanted == "3dpe":
+        return "3dpe", f"style {style!r} is a 3dpe prompt" + (
+            f"; weights at {found}" if found else ""
+        )
+    if wanted == "mesh":
+        return "mesh", f"style {style!r} is a mesh style"
+    if found is None:
+        return "mesh", f"3dpe weights not found ({hint})"
+    return "mesh", (
+        f"3dpe weights found at {found}, but no 3dpe prompt was given "
+        "(pass --style REFERENCE.png or a 3dpe style name to use them)"
+    )
+
+
 def choose_backend(
     editor: str = "auto",
     style: str | None = None,
@@ -50,17 +66,7 @@ def choose_backend(
         )
     wanted = _style_editor(style)
     if editor == "auto":
-        found = find_weights(weights)
-        if wanted == "3dpe" or (wanted is None and found is not None):
-            editor = "3dpe"
-            reason = f"3dpe weights found at {found}" if found else "style needs 3dpe"
-        else:
-            editor = "mesh"
-            reason = (
-                f"style {style!r} is a mesh style"
-                if wanted == "mesh"
-                else f"3dpe weights not found ({WEIGHTS_HINT})"
-            )
+        editor, reason = _auto(wanted, style, find_weights(weights), WEIGHTS_HINT)
     else:
         reason = "chosen with --editor"
         if wanted and wanted != editor:

@@ -14,11 +14,12 @@ import numpy as np
 
 from streamfx.errors import ConfigError, InputError, ModelFileError
 from streamfx.face.types import CROP_SIZE, Face
+from streamfx.modelfiles import cache_dir
 from streamfx.record import FaceEdit
 
 WEIGHTS_HINT = (
     "get them with `streamfx weights fetch 3dpe` (the official archive) and "
-    "`streamfx weights import PATH/TO/3dpe.pt -o models/3dpe`"
+    "`streamfx weights import PATH/TO/3dpe.pt`"
 )
 
 
@@ -27,8 +28,7 @@ def weight_dirs() -> list[Path]:
     dirs = [Path("models") / "3dpe"]
     if os.environ.get("STREAMFX_MODELS"):
         dirs.append(Path(os.environ["STREAMFX_MODELS"]) / "3dpe")
-    cache = Path(os.environ.get("STREAMFX_CACHE", Path.home() / ".cache" / "streamfx" / "models"))
-    dirs.append(cache / "3dpe")
+    dirs.append(cache_dir() / "3dpe")
     return dirs
 
 
@@ -39,6 +39,27 @@ def find_weights(explicit: str | Path | None = None) -> Path | None:
         if (d / "config.json").is_file() and any(d.glob("*.safetensors")):
             return d
     return None
+
+
+def resolve_device(device: str):
+    """A usable ``torch.device`` for ``device`` ('cpu', 'cuda', 'cuda:1', ...) or a clear error."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ConfigError(f"--device {device!r} is not a torch device (try cpu or cuda)") from exc
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"--device {device} requested but torch sees no CUDA device "
+                f"(torch {torch.__version__}; install a CUDA build, see the README)"
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ConfigError(f"--device {device}: only {torch.cuda.device_count()} CUDA devices")
+    elif dev.type != "cpu":
+        raise ConfigError(f"--device {device}: only cpu and cuda are supported")
+    return dev
 
 
 def load_reference(path: str | Path) -> np.ndarray:
@@ -67,7 +88,6 @@ class ThreeDPEBackend:
         device: str = "cpu",
         smoothing: bool = True,
     ) -> None:
-        import torch
 
         from streamfx.editor import PortraitEditor
         from streamfx.temporal.triplane import TriplaneSmoother
@@ -79,7 +99,7 @@ class ThreeDPEBackend:
                 f"3DPE weights not found (looked in {', '.join(looked)}); {WEIGHTS_HINT}"
             )
         self.weights = found
-        self.device = torch.device(device)
+        self.device = resolve_device(device)
         self.editor = PortraitEditor.from_pretrained(found).to(self.device).eval()
         self.smoother = TriplaneSmoother() if smoothing else None
         self._tokens = None

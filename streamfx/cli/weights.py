@@ -28,7 +28,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     q.set_defaults(func=run_path)
     i = wsub.add_parser("import", help="convert an official checkpoint to streamfx's format")
     i.add_argument("src", type=Path, metavar="SRC")
-    i.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    i.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where to write (default: the user cache's 3dpe folder, found from any directory)",
+    )
     i.set_defaults(func=run_import)
     n = wsub.add_parser("inspect", help="describe a checkpoint (keys, shapes, config)")
     n.add_argument("path", type=Path, metavar="PATH")
@@ -86,6 +93,10 @@ def _converter():
 
 
 def run_import(args: argparse.Namespace) -> int:
+    if args.output is None:
+        from streamfx.modelfiles import cache_dir
+
+        args.output = cache_dir() / "3dpe"
     out = _converter().import_official(args.src, args.output)
     print(out)
     return 0

@@ -94,6 +94,19 @@ def _torch_load(path: Path):
         return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def read_json(path: Path) -> dict:
+    """A JSON object from ``path``; a clear ``CheckpointError`` when it is not one."""
+    import json
+
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path} is not a readable JSON config: {exc}") from exc
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path} must hold a JSON object, got {type(data).__name__}")
+    return data
+
+
 def load_official_dicts(path: Path) -> tuple[dict, dict]:
     """Read an official ``3dpe.pt`` -> (encoder_state_dict, renderer_state_dict)."""
     if not path.is_file():
@@ -113,8 +126,10 @@ def load_official_dicts(path: Path) -> tuple[dict, dict]:
             f"(pickled objects are never executed; {first.strip()}). Re-save it as a plain dict "
             f"of tensors with keys {list(OFFICIAL_KEYS)}."
         ) from exc
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path} is not a readable torch checkpoint: {exc}") from exc
+    except Exception as exc:  # garbage bytes fail deep in the unpickler with any error type
+        raise CheckpointError(
+            f"{path} is not a readable torch checkpoint ({type(exc).__name__}: {exc})"
+        ) from exc
     if not isinstance(ck, dict) or any(k not in ck for k in OFFICIAL_KEYS):
         found = sorted(ck)[:10] if isinstance(ck, dict) else type(ck).__name__
         raise CheckpointError(
@@ -141,8 +156,6 @@ def import_official(src: Path, out_dir: Path, config=None) -> Path:
 def _read_shapes(path: Path) -> tuple[str, dict[str, tuple[int, ...]], dict]:
     """(format, {key: shape}, config dict) of an official ``.pt`` or one of our folders."""
     if path.is_dir() or path.suffix == ".safetensors":
-        import json
-
         from safetensors import safe_open
 
         folder = path if path.is_dir() else path.parent
@@ -150,9 +163,12 @@ def _read_shapes(path: Path) -> tuple[str, dict[str, tuple[int, ...]], dict]:
         if not wfile.is_file():
             raise ModelFileError(f"{wfile} not found (expected {CONFIG_NAME} + {WEIGHTS_NAME})")
         cfg_file = folder / CONFIG_NAME
-        cfg = json.loads(cfg_file.read_text()) if cfg_file.is_file() else {}
-        with safe_open(str(wfile), framework="pt") as f:
-            shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+        cfg = read_json(cfg_file) if cfg_file.is_file() else {}
+        try:
+            with safe_open(str(wfile), framework="pt") as f:
+                shapes = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+        except Exception as exc:
+            raise CheckpointError(f"{wfile} is not a readable safetensors file: {exc}") from exc
         return FORMAT_NAME, shapes, cfg
     enc, ren = load_official_dicts(path)
     shapes = {f"encoder.{k}": _shape(v) for k, v in enc.items()}

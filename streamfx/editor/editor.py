@@ -111,12 +111,17 @@ class PortraitEditor(nn.Module):
                     f"{p} not found: a streamfx editor folder holds {CONFIG_NAME} and "
                     f"{WEIGHTS_NAME} (make one with `streamfx weights import 3dpe.pt -o {d}`)"
                 )
-        meta = json.loads(cfg_path.read_text())
+        from streamfx.editor.convert import read_json
+
+        meta = read_json(cfg_path)
         if meta.pop("format", None) != FORMAT_NAME:
             raise CheckpointError(f"{cfg_path} is not a {FORMAT_NAME} config")
         meta.pop("version", None)
         model = cls(EditorConfig.from_dict(meta))
-        sd = load_file(str(w_path))
+        try:
+            sd = load_file(str(w_path))
+        except Exception as exc:
+            raise CheckpointError(f"{w_path} is not a readable safetensors file: {exc}") from exc
         check_state_dict(model, sd, str(w_path))
         model.load_state_dict(sd, strict=True)
         return model._ready()

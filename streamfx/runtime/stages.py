@@ -111,8 +111,11 @@ def build_stages(
 
 
 def _tracker_config(max_faces: int) -> Any:
+    from streamfx.errors import ConfigError
     from streamfx.face.config import FaceConfig
 
+    if max_faces < 1:
+        raise ConfigError(f"--max-faces must be at least 1, got {max_faces}")
     return FaceConfig(max_faces=max_faces)
 
 
@@ -125,7 +128,7 @@ def build_pipeline(args: argparse.Namespace) -> Any:
         style=getattr(args, "style", None),
         weights=getattr(args, "weights", None),
         device=getattr(args, "device", "cpu") or "cpu",
-        max_faces=getattr(args, "max_faces", 4) or 4,
+        max_faces=getattr(args, "max_faces", 4),
     )
     print(f"streamfx: {reason}")
     return Pipeline(stages)

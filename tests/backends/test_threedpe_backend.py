@@ -85,3 +85,33 @@ def test_missing_weights_and_bad_reference_are_clear(tmp_path, reference, tiny_w
         ThreeDPEBackend(bad, weights=tiny_weights)
     with pytest.raises(ConfigError, match="mesh"):
         ThreeDPEBackend("cartoon", weights=tiny_weights)  # a mesh style has no reference
+
+
+def test_auto_with_weights_but_no_prompt_stays_on_mesh_and_says_why(tiny_weights) -> None:
+    choice = choose_backend("auto", None, weights=tiny_weights)
+    assert choice.backend.name == "mesh"
+    assert "no 3dpe prompt" in choice.reason and str(tiny_weights) in choice.reason
+
+
+@pytest.mark.parametrize(
+    "device", ["nosuchdevice", "cuda:7" if torch.cuda.is_available() else "cuda"]
+)
+def test_unusable_device_is_a_clear_error(tiny_weights, reference, device) -> None:
+    with pytest.raises(ConfigError, match="--device"):
+        ThreeDPEBackend(reference, weights=tiny_weights, device=device)
+
+
+def test_corrupt_weight_folder_is_a_checkpoint_error(tiny_weights, reference, tmp_path) -> None:
+    import shutil
+
+    from streamfx.errors import CheckpointError
+
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_weights, bad)
+    (bad / "model.safetensors").write_bytes(np.random.default_rng(0).bytes(4096))
+    with pytest.raises(CheckpointError, match="safetensors"):
+        ThreeDPEBackend(reference, weights=bad)
+    shutil.copy(tiny_weights / "model.safetensors", bad / "model.safetensors")
+    (bad / "config.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="config.json"):
+        ThreeDPEBackend(reference, weights=bad)

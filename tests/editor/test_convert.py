@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+import numpy as np
 import pytest
 import torch
 
@@ -150,3 +151,15 @@ def test_cli_import_and_inspect(official_tiny, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
     assert main(["weights", "import", str(tmp_path / "nope.pt"), "-o", str(tmp_path / "o")]) == 2
     assert "streamfx weights fetch 3dpe.pt" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_random_bytes_are_a_clear_error_in_the_cli(tmp_path, capsys, seed):
+    from streamfx.cli.main import main
+
+    junk = tmp_path / "random.pt"
+    junk.write_bytes(np.random.default_rng(seed).bytes(20000))
+    for argv in (["weights", "inspect", str(junk)], ["weights", "import", str(junk), "-o", "x"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "not a readable" in err and "Traceback" not in err
