@@ -25,13 +25,17 @@ class EditorBackend(Protocol):
 
     name: str
 
-    def edit(
-        self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None
-    ) -> FaceEdit: ...
+    def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:
+        """Edit ``face`` of ``frame_rgb``: a FaceEdit in the face's 512x512 crop space."""
+        ...
 
-    def set_style(self, style: str) -> None: ...
+    def set_style(self, style: str) -> None:
+        """Switch the style (prompt)."""
+        ...
 
-    def reset(self, track_id: int | None = None) -> None: ...
+    def reset(self, track_id: int | None = None) -> None:
+        """Drop per-track state (every track when ``track_id`` is None)."""
+        ...
 
 
 BackendFactory = Callable[..., EditorBackend]

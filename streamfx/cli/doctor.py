@@ -31,10 +31,12 @@ def _version(module: str) -> str:
 
 
 def check_python() -> list[str]:
+    """Python version and platform."""
     return [f"{sys.version.split()[0]} ({platform.system()} {platform.machine()})"]
 
 
 def check_torch() -> list[str]:
+    """torch version, CUDA devices and whether bf16 works."""
     try:
         import torch
     except Exception as exc:
@@ -50,6 +52,7 @@ def check_torch() -> list[str]:
 
 
 def check_onnxruntime() -> list[str]:
+    """onnxruntime and its execution providers."""
     try:
         import onnxruntime as ort
     except Exception as exc:
@@ -58,12 +61,14 @@ def check_onnxruntime() -> list[str]:
 
 
 def check_tensorrt() -> list[str]:
+    """Whether the TensorRT Python package imports."""
     if importlib.util.find_spec("tensorrt") is None:
         return ["not installed (pip install 'streamfx[tensorrt]' on an NVIDIA machine)"]
     return [f"tensorrt {_version('tensorrt')}"]
 
 
 def check_media() -> list[str]:
+    """OpenCV, MediaPipe and PyAV versions."""
     import av
 
     from streamfx.outputs.preview import display_problem
@@ -82,6 +87,7 @@ def check_media() -> list[str]:
 
 
 def check_vcam() -> list[str]:
+    """Each pyvirtualcam backend and why it is or is not usable."""
     from streamfx.outputs.vcam import FIX_HINTS, probe_backends
 
     try:
@@ -99,6 +105,7 @@ def check_vcam() -> list[str]:
 
 
 def check_cameras() -> list[str]:
+    """Cameras found by quietly probing the first indices."""
     from streamfx.capture.camera import probe_cameras
 
     found = probe_cameras()
@@ -106,6 +113,7 @@ def check_cameras() -> list[str]:
 
 
 def check_models() -> list[str]:
+    """Model files present locally, with their paths."""
     from streamfx import modelfiles
 
     lines = [f"cache: {modelfiles.cache_dir()}; STREAMFX_MODELS: {modelfiles.models_dir()}"]

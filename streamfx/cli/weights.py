@@ -49,6 +49,7 @@ def _size(n: int | None) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    """``streamfx weights list``: known model files and where they are."""
     from streamfx import modelfiles
 
     for name in modelfiles.names():
@@ -62,6 +63,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
+    """``streamfx weights fetch NAME...``: download into the cache (resumable, hash-checked)."""
     from streamfx import modelfiles
 
     for name in args.names:
@@ -70,6 +72,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_path(args: argparse.Namespace) -> int:
+    """``streamfx weights path NAME``: the local path, without downloading."""
     from streamfx import modelfiles
 
     path = modelfiles.locate(args.name)
@@ -93,6 +96,7 @@ def _converter():
 
 
 def run_import(args: argparse.Namespace) -> int:
+    """``streamfx weights import SRC [-o DIR]``: strict conversion to our format."""
     if args.output is None:
         from streamfx.modelfiles import cache_dir
 
@@ -103,5 +107,6 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
+    """``streamfx weights inspect PATH``: keys, shapes and whether it matches 3dpe."""
     print(_converter().inspect_checkpoint(args.path))
     return 0
