@@ -36,7 +36,7 @@ def check_python() -> list[str]:
 
 
 def check_torch() -> list[str]:
-    """torch version, CUDA devices and whether bf16 works."""
+    """torch version, thread count and CUDA devices (or why there are none)."""
     try:
         import torch
     except Exception as exc:
