@@ -63,6 +63,15 @@ class VideoSource(Source):
             container.close()
             raise self._error(f"{self.target} has no video stream")
         stream = container.streams.video[0]
+        if stream.codec_context is None:  # FFmpeg has no decoder for this codec (tag)
+            container.close()
+            raise self._error(
+                f"{self.target}: its video codec is not supported (this FFmpeg build has no "
+                "decoder for it); convert it first, e.g. to H.264"
+            )
+        if self.live and self.target.lower().startswith(("http://", "https://")):
+            # a file served over HTTP has a known length: pace it like a file, drop nothing
+            self.live = not (container.duration and container.duration > 0)
         if stream.codec_context.width * stream.codec_context.height >= 1280 * 720:
             # frame threads pay off on HD files; live streams use slices (no added delay)
             stream.thread_type = "SLICE" if self.live else "AUTO"

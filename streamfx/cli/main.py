@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 
 from streamfx import __version__
 from streamfx.errors import StreamfxError
@@ -58,6 +60,15 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"streamfx {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or an unforeseen failure: one line, not a traceback
+        if os.environ.get("STREAMFX_DEBUG"):
+            traceback.print_exc()
+        print(
+            f"streamfx {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(run with STREAMFX_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,7 @@ SHORT_TIME_BASE = {
     "flv": Fraction(1, 30000),
 }
 DEFAULT_OPTIONS = {"libx264": {"crf": "18", "preset": "fast"}}
+KNOWN_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi")
 
 
 def _check_encoder(codec: str) -> None:
@@ -68,6 +69,7 @@ class FileSink(Sink):
         self._out = None
         self._stream = None
         self._audio: AudioCarrier | None = None
+        self._failed = False
         self._last_pts = -1
         self._step = 1
         self._tb = TIME_BASE
@@ -80,9 +82,18 @@ class FileSink(Sink):
         _check_encoder(self.codec)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "wb"):  # fail now, not at the end of a long run
+                pass
             self._out = av.open(str(self.path), mode="w")
+        except ValueError as exc:  # FFmpeg knows no container for this suffix
+            self.path.unlink(missing_ok=True)
+            raise ConfigError(
+                f"cannot tell the video format of {self.path} from its suffix ({exc}); "
+                f"use one of {', '.join(KNOWN_SUFFIXES)}"
+            ) from None
         except (av.error.FFmpegError, OSError) as exc:
             raise SinkError(f"cannot write video file {self.path}: {exc}") from None
+        self._failed = False
         self.size = even_size(width, height) if self.pix_fmt.endswith("420p") else (width, height)
         rate = Fraction(fps).limit_denominator(1001) if fps and fps > 0 else Fraction(25)
         stream = self._out.add_stream(self.codec, rate=rate, options=self.options)
@@ -123,7 +134,8 @@ class FileSink(Sink):
             self._out.mux(self._stream.encode(vf))
             if self._audio is not None:
                 self._audio.copy_until(float(vf.pts * self._tb) + 0.5)
-        except av.error.FFmpegError as exc:
+        except (av.error.FFmpegError, OSError) as exc:
+            self._failed = True
             raise SinkError(f"writing {self.path} failed at frame {self.frames}: {exc}") from None
         self.frames += 1
 
@@ -131,13 +143,24 @@ class FileSink(Sink):
         """Flush the encoder and the rest of the audio, and finish the file."""
         if self._out is None:
             return
-        try:
-            self._out.mux(self._stream.encode(None))
-            if self._audio is not None:
-                self._audio.copy_until(None)
-        finally:
-            if self._audio is not None:
-                self._audio.close()
-                self._audio = None
-            self._out.close()
-            self._out = None
+        import av
+
+        errors: list[str] = []
+        for step in (self._flush, self._close_audio, self._out.close):
+            try:
+                step()
+            except (av.error.FFmpegError, OSError, ValueError) as exc:
+                errors.append(f"{type(exc).__name__}: {exc}")
+        self._out = None
+        if errors and not self._failed:  # after a failed write, that error is the one to show
+            raise SinkError(f"finishing video file {self.path} failed: {'; '.join(errors)}")
+
+    def _flush(self) -> None:
+        self._out.mux(self._stream.encode(None))
+        if self._audio is not None:
+            self._audio.copy_until(None)
+
+    def _close_audio(self) -> None:
+        if self._audio is not None:
+            audio, self._audio = self._audio, None
+            audio.close()
