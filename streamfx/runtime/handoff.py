@@ -37,13 +37,24 @@ class LatestSlot(Generic[T]):
             if self._item is None and not self.closed:
                 self._cond.wait(timeout)
             item, self._item = self._item, None
+            self._cond.notify_all()  # wake a producer waiting in wait_empty
             return item
 
     def take_nowait(self) -> T | None:
         """Take the item if there is one."""
         with self._cond:
             item, self._item = self._item, None
+            self._cond.notify_all()
             return item
+
+    def wait_empty(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until the consumer took the item; True when empty.
+
+        A producer that already did expensive work on its item calls this before ``put`` so
+        the item is not thrown away just because the consumer was a moment late.
+        """
+        with self._cond:
+            return self._cond.wait_for(lambda: self._item is None or self.closed, timeout)
 
     def close(self) -> None:
         """Wake any waiter; later ``get`` calls return at once."""

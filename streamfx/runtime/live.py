@@ -96,6 +96,7 @@ class LiveRunner:
         self._error: BaseException | None = None
         self._lost_since: float | None = None
         self._info: SourceInfo | None = None
+        self._period = 1.0 / 30.0  # output clock period, set by run()
 
     @property
     def reconnecting(self) -> bool:
@@ -111,6 +112,7 @@ class LiveRunner:
         info = self.source.info or self.source.start()
         self._info = info
         fps = float(self.fps or info.fps or 30.0)
+        self._period = 1.0 / fps
         try:
             self.sink.open(info.width, info.height, fps)
         except BaseException:
@@ -210,7 +212,11 @@ class LiveRunner:
                     if self._stop.is_set() or drained:
                         break
                     continue
-                if out.put(self._process(frame, index, last)):
+                frame = self._process(frame, index, last)
+                # the work is done: give the consumer one output period to take the previous
+                # frame, so drops happen before the expensive stage, not after it
+                out.wait_empty(self._period)
+                if out.put(frame):
                     self.stats.count("superseded" if last else "dropped")
         except BaseException as exc:
             self._fail(exc)

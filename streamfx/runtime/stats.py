@@ -142,7 +142,9 @@ class RunStats:
         lat = s["latency_ms"]
         return (
             f"in {s['fps_in']:.1f} fps | out {s['fps_out']:.1f} fps | proc {s['fps_processed']:.1f}"
-            f" fps | dropped {s['dropped']} | latency p50 {lat['p50']:.0f} ms"
+            f" fps | dropped {s['dropped']}"
+            + (f" (+{s['superseded']} after processing)" if s["superseded"] else "")
+            + f" | latency p50 {lat['p50']:.0f} ms"
             f" p95 {lat['p95']:.0f} ms"
         )
 
@@ -165,6 +167,7 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
         f"frames: captured {s['captured']} ({s['fps_in']:.1f} fps), processed {s['processed']} "
         f"({s['fps_processed']:.1f} fps), sent {s['sent']} ({s['fps_out']:.1f} fps); "
         f"dropped {s['dropped']}, repeated {s['repeated']}"
+        + (f", superseded after processing {s['superseded']}" if s["superseded"] else "")
     )
     if lat["max"] > 0:
         rows.append(
