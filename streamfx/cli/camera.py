@@ -45,10 +45,12 @@ def _status(stats) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from streamfx.capture import open_source
+    from streamfx.cli.checks import check_positive
     from streamfx.outputs import open_sink
     from streamfx.runtime import LiveRunner, format_timings
     from streamfx.runtime.build import make_pipeline
 
+    check_positive(width=args.width, height=args.height, fps=args.fps, duration=args.duration)
     sink = open_sink(args.sink, backend=args.backend, device=args.vcam_device)
     source = open_source(
         args.source,

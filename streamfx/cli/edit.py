@@ -29,16 +29,21 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from streamfx.capture import open_source
+    from streamfx.capture.video import is_url
+    from streamfx.cli.checks import check_positive
     from streamfx.errors import ConfigError
     from streamfx.outputs import FileSink
     from streamfx.runtime import OfflineRunner, format_timings
     from streamfx.runtime.build import make_pipeline
 
-    inp, out = Path(args.input), Path(args.output)
-    if out.exists() and inp.exists() and out.resolve() == inp.resolve():
-        raise ConfigError(f"output {out} is the input file; choose another output path")
+    out = Path(args.output)
+    if not is_url(args.input):  # a URL must stay a string: Path() would collapse its "//"
+        inp = Path(args.input)
+        if out.exists() and inp.exists() and out.resolve() == inp.resolve():
+            raise ConfigError(f"output {out} is the input file; choose another output path")
+    check_positive(fps=args.fps, max_frames=args.max_frames)
     options = {"crf": str(args.crf), "preset": "fast"} if args.crf is not None else None
-    source = open_source(str(inp), fps=args.fps or 25.0)
+    source = open_source(args.input, fps=args.fps or 25.0)
     audio = source.path if source.info.has_audio else None
     sink = FileSink(out, codec=args.codec, audio_from=audio, options=options)
     try:
