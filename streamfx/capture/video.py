@@ -66,8 +66,8 @@ class VideoSource(Source):
         if stream.codec_context is None:  # FFmpeg has no decoder for this codec (tag)
             container.close()
             raise self._error(
-                f"{self.target}: its video codec is not supported (this FFmpeg build has no "
-                "decoder for it); convert it first, e.g. to H.264"
+                f"{self.target}: no decoder for codec tag {_codec_tag(self.target)!r} (its video "
+                "codec is not supported by this FFmpeg build); convert it first, e.g. to H.264"
             )
         if self.live and self.target.lower().startswith(("http://", "https://")):
             # a file served over HTTP has a known length: pace it like a file, drop nothing
@@ -171,3 +171,22 @@ class VideoSource(Source):
 def _reason(exc: BaseException) -> str:
     text = getattr(exc, "strerror", None) or str(exc)
     return str(text).strip() or type(exc).__name__
+
+
+def _codec_tag(target: str) -> str:
+    """Best-effort fourcc of the first video stream of a local AVI/MP4/MOV file, else "unknown".
+
+    PyAV exposes no codec tag when FFmpeg has no decoder, so read it from the header bytes:
+    AVI ``strh`` (``vids`` + fourcc) or MP4/MOV ``stsd`` (entry type after 12 bytes).
+    """
+    try:
+        with open(target, "rb") as fh:
+            head = fh.read(1 << 20)
+    except OSError:
+        return "unknown"
+    for marker, skip in ((b"vids", 4), (b"stsd", 16)):
+        at = head.find(marker)
+        tag = head[at + skip : at + skip + 4] if at >= 0 else b""
+        if len(tag) == 4 and all(32 <= b < 127 for b in tag):
+            return tag.decode("ascii")
+    return "unknown"

@@ -80,8 +80,10 @@ class FileSink(Sink):
         import av
 
         _check_encoder(self.codec)
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise SinkError(f"cannot write video file {self.path}: folder {folder} does not exist")
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.path, "wb"):  # fail now, not at the end of a long run
                 pass
             self._out = av.open(str(self.path), mode="w")

@@ -32,7 +32,7 @@ from streamfx.errors import SourceError
 from streamfx.outputs.base import Sink
 from streamfx.record import Frame
 from streamfx.runtime.handoff import LatestSlot
-from streamfx.runtime.pipeline import Pipeline
+from streamfx.runtime.pipeline import Pipeline, close_run
 from streamfx.runtime.slate import make_slate
 from streamfx.runtime.stats import RunStats
 
@@ -320,9 +320,4 @@ class LiveRunner:
         finally:
             threads[0].join(timeout=2.0)
             self.stats.t_end = time.monotonic()
-            try:
-                self.sink.close()
-            finally:
-                self.pipeline.close()
-                self.source.close()
-                self.source.info = None
+            close_run(self.sink, self.pipeline, self.source)

@@ -11,7 +11,7 @@ import time
 
 from streamfx.capture.base import Source
 from streamfx.outputs.base import Sink
-from streamfx.runtime.pipeline import Pipeline
+from streamfx.runtime.pipeline import Pipeline, close_run
 from streamfx.runtime.stats import RunStats
 
 
@@ -64,12 +64,7 @@ class OfflineRunner:
         finally:
             bar.close()
             self.stats.t_end = time.monotonic()
-            try:
-                self.sink.close()
-            finally:
-                self.pipeline.close()
-                self.source.close()
-                self.source.info = None
+            close_run(self.sink, self.pipeline, self.source)
         return self.stats
 
     def _loop(self, bar) -> None:

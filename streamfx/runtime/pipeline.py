@@ -13,7 +13,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from streamfx.errors import PipelineError
 from streamfx.record import Frame
@@ -113,6 +113,17 @@ class Pipeline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def close_run(sink: Any, pipeline: Pipeline, source: Any) -> None:
+    """End of a run: close the sink first (flushing a file), then the pipeline and the source,
+    each even when the one before it failed."""
+    try:
+        sink.close()
+    finally:
+        pipeline.close()
+        source.close()
+        source.info = None
 
 
 def passthrough_pipeline() -> Pipeline:

@@ -99,3 +99,46 @@ def test_doctor_reports_each_section(capsys) -> None:
     for section in ("python:", "torch:", "onnxruntime:", "tensorrt:", "virtual camera:"):
         assert section in out
     assert "face_landmarker.task" in out
+
+
+def test_edit_unknown_codec_tag_names_the_tag(tmp_path: Path, capsys) -> None:
+    good = tmp_path / "good.avi"
+    with av.open(str(good), "w") as c:
+        s = c.add_stream("mpeg4", rate=10)
+        s.width, s.height, s.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(3):
+            c.mux(s.encode(av.VideoFrame(64, 48, "yuv420p")))
+        c.mux(s.encode(None))
+    raw = good.read_bytes()
+    assert b"FMP4" in raw
+    bad = tmp_path / "bad.avi"
+    bad.write_bytes(raw.replace(b"FMP4", b"QQQQ"))
+    argv = ["edit", str(bad), "-o", str(tmp_path / "o.mp4"), "--editor", "none"]
+    _fails_cleanly(argv, capsys, "no decoder for codec tag 'QQQQ'", str(bad))
+
+
+@pytest.mark.parametrize(
+    "out, needle",
+    [("/proc/y.mp4", "cannot write video file"), ("nosuchdir/y.mp4", "does not exist")],
+)
+def test_output_path_errors_fail_early(clip: Path, tmp_path: Path, capsys, out, needle) -> None:
+    target = out if out.startswith("/") else str(tmp_path / out)
+    edit = ["edit", str(clip), "-o", target, "--editor", "none", "--no-progress"]
+    _fails_cleanly(edit, capsys, needle)
+    camera = ["camera", "--source", str(clip), "--sink", target, "--editor", "none"]
+    _fails_cleanly([*camera, "--duration", "1"], capsys, needle)
+    assert not Path(target).parent.is_dir() or not Path(target).exists()
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["edit", "IN", "-o", "OUT", "--fps", "-5"], "--fps"),
+        (["camera", "--source", "IN", "--sink", "null", "--fps", "-5"], "--fps"),
+        (["camera", "--source", "IN", "--sink", "null", "--duration", "-1"], "--duration"),
+        (["camera", "--source", "IN", "--sink", "null", "--width", "-2"], "--width"),
+    ],
+)
+def test_negative_option_values_are_rejected(clip: Path, tmp_path: Path, capsys, argv, needle):
+    argv = [str(clip) if a == "IN" else str(tmp_path / "o.mp4") if a == "OUT" else a for a in argv]
+    _fails_cleanly([*argv, "--editor", "none"], capsys, needle, "positive")
