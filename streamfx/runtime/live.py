@@ -32,6 +32,7 @@ from streamfx.errors import SourceError
 from streamfx.outputs.base import Sink
 from streamfx.record import Frame
 from streamfx.runtime.handoff import LatestSlot
+from streamfx.runtime.handoff import LatestSlot
 from streamfx.runtime.pipeline import Pipeline, close_run
 from streamfx.runtime.slate import make_slate
 from streamfx.runtime.stats import RunStats
@@ -213,15 +214,26 @@ class LiveRunner:
                         break
                     continue
                 frame = self._process(frame, index, last)
-                # the work is done: give the consumer one output period to take the previous
-                # frame, so drops happen before the expensive stage, not after it
-                out.wait_empty(self._period)
+                if last:  # the work is done: let the output take the previous frame first
+                    self._wait_taken(out)
                 if out.put(frame):
                     self.stats.count("superseded" if last else "dropped")
         except BaseException as exc:
             self._fail(exc)
         finally:
             self._done[index + 1].set()
+
+    def _wait_taken(self, out: LatestSlot[Frame]) -> None:
+        """Wait up to one output period (never past stop) until the output took its frame.
+
+        Drops then happen before the expensive stage (capture slot, hand-off between the
+        segments), not after it; a frame still replaced here is counted as ``superseded``.
+        """
+        deadline = time.monotonic() + self._period
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or out.wait_empty(min(left, 0.02)):
+                return
 
     def _process(self, frame: Frame, index: int = 0, last: bool = True) -> Frame:
         start, stop = self._segments[index]
