@@ -49,12 +49,48 @@ class FaceConfig:
     """Resampling filter of the crop: ``lanczos`` (the official one; ~30 ms per face with
     OpenCV on one core), ``cubic`` (~3 ms; differs from Lanczos by ~1 grey level) or ``linear``."""
 
+    zoom: bool = True
+    """Look for faces too small for MediaPipe's detector (narrower than ~15% of the frame) in
+    zoomed windows: tiles of the frame when too few faces are found, and crops around small
+    tracked faces in ``track`` (see ``streamfx.face.zoom``)."""
+    zoom_scales: tuple[float, ...] = (1.0, 0.5)
+    """Tile sides as fractions of the frame's shorter side (coarse first); a face is found in a
+    tile when it is wider than ~15% of the tile."""
+    zoom_overlap: float = 0.35
+    """Overlap of neighbouring tiles, as a fraction of the tile side."""
+    zoom_size: int = 256
+    """Side (pixels) each tile or crop is resampled to before the landmarker runs on it."""
+    zoom_min_side: int = 192
+    """Tiles smaller than this (frame pixels) are not used (small frames need no zoom)."""
+    zoom_every: int = 30
+    """In ``track``, tiles run at most every this many frames while fewer than ``max_faces``
+    faces are followed, and at once when the number of followed faces drops. A scan of a
+    1280x720 frame (18 tiles) costs ~150-270 ms on 2 shared CPU cores, so it shows as one slow
+    frame per period; small faces already found are followed by crops (~10 ms each) instead."""
+    zoom_detect_when_fewer: bool = False
+    """In ``detect``, run the tiles whenever fewer than ``max_faces`` faces are found (off: only
+    when none is found)."""
+    roi_below: float = 0.2
+    """In ``track``, a followed face narrower than this fraction of the frame width that the full
+    frame misses is looked for in a square crop around its last box."""
+    roi_factor: float = 2.5
+    """Side of that crop in face sizes."""
+
     def __post_init__(self) -> None:
         if self.max_faces < 1:
             raise ConfigError(f"max_faces must be >= 1, got {self.max_faces}")
         if self.min_face_px < 0:
             raise ConfigError(f"min_face_px must be >= 0, got {self.min_face_px}")
         parse_policy(self.policy)
+        if not self.zoom_scales or not all(0.0 < f <= 1.0 for f in self.zoom_scales):
+            raise ConfigError(f"zoom_scales must be fractions in (0, 1], got {self.zoom_scales}")
+        if not 0.0 <= self.zoom_overlap < 0.9:
+            raise ConfigError(f"zoom_overlap must be in [0, 0.9), got {self.zoom_overlap}")
+        if self.zoom_size < 64 or self.zoom_every < 1 or self.roi_factor < 1.0:
+            raise ConfigError(
+                "expected zoom_size >= 64, zoom_every >= 1, roi_factor >= 1, got "
+                f"{self.zoom_size}, {self.zoom_every}, {self.roi_factor}"
+            )
         if self.crop_filter not in ("lanczos", "cubic", "linear"):
             raise ConfigError(
                 f"crop_filter must be lanczos, cubic or linear, got {self.crop_filter!r}"

@@ -20,6 +20,14 @@ from streamfx.face.config import FaceConfig, parse_policy
 from streamfx.face.ids import TrackAssigner
 from streamfx.face.pose import camera_from_pose, orthonormalize
 from streamfx.face.types import CROP_SIZE, Face
+from streamfx.face.zoom import (
+    landmarks_to_frame,
+    pose_to_frame,
+    roi_window,
+    same_face,
+    tile_windows,
+    window_image,
+)
 from streamfx.temporal.one_euro import OneEuroFilter
 
 MODEL_NAME = "face_landmarker.task"
@@ -69,7 +77,10 @@ class FaceTracker:
         self._mp = require("mediapipe", pip_name="mediapipe")
         self._video: Any = None
         self._image: Any = None
+        self._zoom: Any = None
         self._last_ts = -1
+        self._since_scan = 1 << 30
+        self._last_count = 0
         self.assigner = TrackAssigner(self.config.lost_timeout_ms, self.config.match_max_distance)
         self._filters: dict[int, tuple[OneEuroFilter, OneEuroFilter]] = {}
         self.stats: dict[str, int] = {
@@ -79,6 +90,9 @@ class FaceTracker:
             "not_selected": 0,
             "lost": 0,
             "no_face": 0,
+            "zoomed": 0,
+            "tile_scans": 0,
+            "roi_runs": 0,
         }
 
     # -- MediaPipe ---------------------------------------------------------------------------
@@ -129,6 +143,8 @@ class FaceTracker:
         ts = max(int(round(float(timestamp_ms))), self._last_ts + 1)
         self._last_ts = ts
         raw = self._keep_large(self._raw(img, ts))
+        if self.config.zoom:
+            raw = self._zoom_track(img, raw)
         ids, dropped = self.assigner.assign([_bbox(lm) for lm, _ in raw], float(ts))
         for tid in dropped:
             self._filters.pop(tid, None)
@@ -142,6 +158,9 @@ class FaceTracker:
         """Faces in an unrelated still image (uint8 [H,W,3] RGB); ids 0.. by decreasing size."""
         img = check_image(image_rgb)
         raw = self._keep_large(self._raw(img, None))
+        c = self.config
+        if c.zoom and (not raw or (c.zoom_detect_when_fewer and len(raw) < c.max_faces)):
+            raw = self._merge(raw, self._tiles(img), count=True)
         raw.sort(key=lambda r: -_size(_bbox(r[0])))
         return self._finish(img, raw, list(range(len(raw))))
 
@@ -154,19 +173,86 @@ class FaceTracker:
         """Forget tracks and filter state (e.g. after a scene cut or a source change)."""
         self.assigner.reset()
         self._filters.clear()
+        self._since_scan = 1 << 30
+        self._last_count = 0
 
     def close(self) -> None:
         """Release MediaPipe's graphs (call it; their finaliser fails at interpreter exit)."""
-        for lmk in (self._video, self._image):
+        for lmk in (self._video, self._image, self._zoom):
             if lmk is not None:
                 lmk.close()
-        self._video = self._image = None
+        self._video = self._image = self._zoom = None
 
     def __enter__(self) -> FaceTracker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- zoomed fallback (streamfx.face.zoom) ------------------------------------------------
+    def _raw_window(self, img: np.ndarray, win: tuple) -> list[tuple[np.ndarray, Any]]:
+        """MediaPipe's faces in one square window, mapped back to frame pixels and camera."""
+        size = self.config.zoom_size
+        patch = window_image(img, win, size)
+        if self._zoom is None:  # own image-mode instance: no time-stamp order to keep
+            self._zoom = self._landmarker(video=False)
+        res = self._zoom.detect(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=patch))
+        mats = res.facial_transformation_matrixes or []
+        wh = (img.shape[1], img.shape[0])
+        out = []
+        for i, pts in enumerate(res.face_landmarks):
+            lm = np.array([(p.x * size, p.y * size, p.z * size) for p in pts], dtype=np.float64)
+            pose = np.asarray(mats[i], dtype=np.float64) if i < len(mats) else None
+            if pose is not None:
+                pose = pose_to_frame(pose, win, size, wh)
+            out.append((landmarks_to_frame(lm, win, size), pose))
+        return out
+
+    def _tiles(self, img: np.ndarray) -> list:
+        """Faces found in overlapping tiles (coarse scales first), de-duplicated."""
+        c = self.config
+        h, w = img.shape[:2]
+        self.stats["tile_scans"] += 1
+        found: list = []  # (margin, landmarks, pose): faces cut by a tile edge rank last
+        for frac in c.zoom_scales:
+            if frac * min(w, h) < c.zoom_min_side:
+                continue
+            for win in tile_windows(w, h, frac, c.zoom_overlap):
+                found += [(_margin(r[0], win), *r) for r in self._raw_window(img, win)]
+        found.sort(key=lambda f: -f[0])
+        return self._merge([], [(lm, pose) for _, lm, pose in found])
+
+    def _merge(self, raw: list, extra: list, count: bool = False) -> list:
+        """``raw`` plus the faces of ``extra`` that are large enough and not already in it."""
+        out = list(raw)
+        for lm, pose in extra:
+            box = _bbox(lm)
+            if _size(box) < self.config.min_face_px:
+                continue
+            if not any(same_face(box, _bbox(o[0])) for o in out):
+                out.append((lm, pose))
+                self.stats["zoomed"] += count
+        return out
+
+    def _zoom_track(self, img: np.ndarray, raw: list) -> list:
+        """Add small followed faces (crops around their last box) and, rate-limited, tiles."""
+        c = self.config
+        w = img.shape[1]
+        for tr in list(self.assigner.tracks.values()):
+            box = tr.bbox
+            small = _size(box) < c.roi_below * w
+            if small and not any(same_face(box, _bbox(r[0])) for r in raw):
+                self.stats["roi_runs"] += 1
+                found = self._raw_window(img, roi_window(box, c.roi_factor))
+                found = [f for f in found if same_face(box, _bbox(f[0]), 1.0)][:1]
+                raw = self._merge(raw, found, count=True)
+        self._since_scan += 1
+        dropped = len(raw) < self._last_count
+        if len(raw) < c.max_faces and (dropped or self._since_scan >= c.zoom_every):
+            self._since_scan = 0
+            raw = self._merge(raw, self._tiles(img), count=True)
+        self._last_count = len(raw)
+        return raw
 
     # -- steps ---------------------------------------------------------------------------------
     def _keep_large(self, raw: list) -> list:
@@ -231,6 +317,13 @@ def _bbox(lm: np.ndarray) -> tuple[float, float, float, float]:
         float(lm[:, 0].max()),
         float(lm[:, 1].max()),
     )
+
+
+def _margin(lm: np.ndarray, win: tuple) -> float:
+    """Distance of the face box from the window's nearest edge, in face sizes (< 0: cut)."""
+    b = _bbox(lm)
+    gap = min(b[0] - win[0], b[1] - win[1], win[2] - b[2], win[3] - b[3])
+    return gap / max(_size(b), 1e-6)
 
 
 def _size(b: tuple[float, float, float, float]) -> float:

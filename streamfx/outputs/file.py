@@ -26,7 +26,7 @@ SHORT_TIME_BASE = {
     "flv": Fraction(1, 30000),
 }
 DEFAULT_OPTIONS = {"libx264": {"crf": "18", "preset": "fast"}}
-KNOWN_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi")
+KNOWN_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v")
 
 
 def _check_encoder(codec: str) -> None:

@@ -11,6 +11,9 @@ too (counted as dropped: still before the expensive stage).
 
 - capture never blocks: a frame the pipeline has not taken yet is replaced and counted as
   dropped (the only place frames are dropped: before the expensive stage);
+- the last pipeline segment takes a new frame only once the output took its previous result,
+  and waits up to about one output period before a put, so a processed frame is not thrown
+  away (if it still is, it is counted as ``superseded``, shown in the table and status line);
 - the output loop runs on its own clock at the source fps: each tick sends the newest processed
   frame, or re-sends the last one when nothing new is ready (counted as repeated);
 - a ``SourceError`` from ``read`` (camera unplugged) makes the capture thread reopen the source
@@ -31,7 +34,6 @@ from streamfx.capture.base import Source, SourceInfo
 from streamfx.errors import SourceError
 from streamfx.outputs.base import Sink
 from streamfx.record import Frame
-from streamfx.runtime.handoff import LatestSlot
 from streamfx.runtime.handoff import LatestSlot
 from streamfx.runtime.pipeline import Pipeline, close_run
 from streamfx.runtime.slate import make_slate
@@ -207,6 +209,10 @@ class LiveRunner:
         last = index == len(self._segments) - 1
         try:
             while True:
+                if last:  # take the freshest input only once the output can use its result
+                    self._wait_taken(out)
+                    if self._stop.is_set() and len(out):
+                        break  # stopping, and the output slot is full: more would be thrown away
                 frame = inp.get(timeout=0.05)
                 if frame is None:
                     drained = upstream_done.is_set() and not len(inp)
@@ -224,12 +230,12 @@ class LiveRunner:
             self._done[index + 1].set()
 
     def _wait_taken(self, out: LatestSlot[Frame]) -> None:
-        """Wait up to one output period (never past stop) until the output took its frame.
+        """Wait up to about one output period (never past stop) until the output took its frame.
 
         Drops then happen before the expensive stage (capture slot, hand-off between the
         segments), not after it; a frame still replaced here is counted as ``superseded``.
         """
-        deadline = time.monotonic() + self._period
+        deadline = time.monotonic() + 1.5 * self._period  # a period, plus slack for jitter
         while not self._stop.is_set():
             left = deadline - time.monotonic()
             if left <= 0 or out.wait_empty(min(left, 0.02)):

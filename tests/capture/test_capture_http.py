@@ -10,7 +10,7 @@ from pathlib import Path
 import av
 import pytest
 
-from streamfx.capture.synthetic import write_clip
+from streamfx.capture.synthetic import pattern_index, write_clip
 from streamfx.capture.video import VideoSource
 from streamfx.cli.main import main
 
@@ -47,3 +47,13 @@ def test_edit_accepts_a_url(served, capsys) -> None:
     assert main(["edit", url, "-o", str(out), "--editor", "none", "--no-progress"]) == 0
     with av.open(str(out)) as c:
         assert sum(1 for _ in c.decode(video=0)) == 12
+
+
+def test_camera_sends_every_frame_of_an_http_file(served, capsys) -> None:
+    url, tmp = served
+    out = tmp / "cam.mp4"
+    argv = ["camera", "--source", url, "--sink", str(out), "--editor", "none", "--duration", "30"]
+    assert main(argv) == 0, capsys.readouterr().err
+    with av.open(str(out)) as c:
+        shown = {pattern_index(f.to_ndarray(format="rgb24")) for f in c.decode(video=0)}
+    assert shown == set(range(12))  # paced like a file: nothing dropped

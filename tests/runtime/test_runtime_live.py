@@ -207,3 +207,28 @@ def test_overlap_runs_tracking_and_editing_of_consecutive_frames_at_once() -> No
         assert all(stage.closed for stage in stages)
     # serial: one frame per 80 ms; overlapped: one per 40 ms (the slower half)
     assert processed[True] > 1.5 * processed[False], processed
+
+
+def test_processed_frames_are_not_thrown_away_when_the_output_is_slower() -> None:
+    # fast camera, cheap pipeline, slow output clock (10 fps): the excess must be dropped
+    # before the pipeline, not replaced in the output slot after the work was done
+    sink = RecordingSink()
+    runner = LiveRunner(
+        TickSource(0.005), Pipeline([SlowStage(0.01)]), sink, fps=10, duration_s=0.8
+    )
+    s = runner.run().summary()
+    assert s["dropped"] > 0 and s["sent"] > 3, s
+    assert s["superseded"] <= 1, s
+    assert s["processed"] - s["superseded"] <= s["sent"] + 1, s  # processed frames reach the sink
+    assert s["latency_ms"]["p50"] < 180, s["latency_ms"]  # about one 100 ms period, not two
+
+
+def test_superseded_frames_show_in_the_table_and_status_line() -> None:
+    from streamfx.runtime.stats import RunStats
+
+    stats = RunStats()
+    assert "superseded" not in format_timings(stats) and "after processing" not in stats.line()
+    stats.count("superseded")
+    stats.count("superseded")
+    assert "superseded after processing 2" in format_timings(stats)
+    assert "(+2 after processing)" in stats.line()
