@@ -20,8 +20,10 @@ MediaPipe's own full-frame pose of an off-centre face is not that pure pinhole a
 turns the head rotation toward the ray by about 30% of the ray's angle (measured on the astronaut
 pasted at several places of a 1280x720 frame: ray 32 degrees off-axis -> R turned by 8.7 degrees;
 20 degrees -> 6.3). ``RAY_TURN`` = 0.3 reproduces that, so a face keeps its camera when it moves
-from the fallback to the direct path: measured yaw/pitch agreement within ~2.5 degrees up to
-35 degrees off-axis, roll within ~5 (see tests/face/test_face_zoom.py). The exact way would be to
+from the fallback to the direct path: measured on a 230 px face at six places of a 1280x720
+frame (up to ~35 degrees off-axis): yaw and pitch within 0.3-3.8 degrees of the direct path, roll
+within 4.7 (gated in tests/face/test_face_zoom.py: viewing direction within 3 degrees, at the
+centre and 390 px left of it). The exact way would be to
 rerun MediaPipe's geometry pipeline (its metadata is in the .task bundle) on the mapped-back
 landmarks; not done.
 """
