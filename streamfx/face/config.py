@@ -63,10 +63,14 @@ class FaceConfig:
     zoom_min_side: int = 192
     """Tiles smaller than this (frame pixels) are not used (small frames need no zoom)."""
     zoom_every: int = 30
-    """In ``track``, tiles run at most every this many frames while fewer than ``max_faces``
-    faces are followed, and at once when the number of followed faces drops. A scan of a
+    """In ``track``, tiles run at most every this many frames while no face is followed (see
+    ``zoom_track_when_fewer``), and at once when the number of followed faces drops. A scan of a
     1280x720 frame (18 tiles) costs ~150-270 ms on 2 shared CPU cores, so it shows as one slow
     frame per period; small faces already found are followed by crops (~10 ms each) instead."""
+    zoom_track_when_fewer: bool = False
+    """In ``track``, keep scanning tiles every ``zoom_every`` frames while fewer than
+    ``max_faces`` faces are followed (group calls: finds people who join far from the camera).
+    Off: periodic scans only while no face is followed, so a one-person call never stutters."""
     zoom_detect_when_fewer: bool = False
     """In ``detect``, run the tiles whenever fewer than ``max_faces`` faces are found (off: only
     when none is found)."""

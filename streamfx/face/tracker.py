@@ -248,7 +248,9 @@ class FaceTracker:
                 raw = self._merge(raw, found, count=True)
         self._since_scan += 1
         dropped = len(raw) < self._last_count
-        if len(raw) < c.max_faces and (dropped or self._since_scan >= c.zoom_every):
+        # periodic scans only while nobody is followed (a scan is one slow frame), unless asked
+        want_more = not raw or c.zoom_track_when_fewer
+        if len(raw) < c.max_faces and (dropped or (want_more and self._since_scan >= c.zoom_every)):
             self._since_scan = 0
             raw = self._merge(raw, self._tiles(img), count=True)
         self._last_count = len(raw)

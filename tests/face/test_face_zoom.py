@@ -91,6 +91,21 @@ def test_small_face_is_tracked_with_a_stable_id(tracker) -> None:
     assert tracker.stats["roi_runs"] - runs >= 6  # followed by crops around its last box
 
 
+def test_one_followed_face_triggers_no_periodic_tile_scans() -> None:
+    # a one-person call with max_faces=4 must not stall every zoom_every frames on a tile scan
+    from streamfx.face import FaceTracker
+
+    with FaceTracker(FaceConfig(max_faces=4, zoom_every=5)) as tr:
+        frame = _paste(_grey(640, 480), 200, 320, 240)
+        for i in range(16):
+            assert len(tr.track(frame, 1000.0 + 40 * i)) == 1
+        assert tr.stats["tile_scans"] == 0
+    with FaceTracker(FaceConfig(max_faces=4, zoom_every=5, zoom_track_when_fewer=True)) as tr:
+        for i in range(16):
+            tr.track(frame, 1000.0 + 40 * i)
+        assert tr.stats["tile_scans"] >= 2  # group-call mode keeps looking for more people
+
+
 def test_three_small_faces_in_1080p(tracker) -> None:
     where = [(300, 300, 110), (1000, 700, 130), (1600, 400, 90)]
     frame = _grey(1920, 1080)
