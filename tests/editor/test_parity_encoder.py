@@ -15,12 +15,6 @@ from streamfx.editor.preprocess import image_to_tensor, reference_to_tensor
 
 pytestmark = pytest.mark.slow
 
-try:
-    from streamfx.editor.render import TriplaneRenderer  # noqa: F401
-
-    HAVE_RENDERER = True
-except ImportError:  # the renderer is built by another change; encoder checks still run
-    HAVE_RENDERER = False
 F16_KEYS = [
     "E_low_resnet_layer2",
     "E_low_deeplab_out",
@@ -42,20 +36,11 @@ HOOKS = {
 
 
 def _load_encoder(parity_dir):
+    from streamfx.editor import PortraitEditor
+
     enc_sd, ren_sd = build_official_state_dicts(parity_dir)
-    if HAVE_RENDERER:
-        from streamfx.editor import PortraitEditor
-
-        editor = PortraitEditor.from_official(enc_sd, ren_sd)
-        return editor, editor.encoder
-    # renderer not built yet: the same strict checks on the encoder half alone
-    from streamfx.editor.convert import split_official_encoder
-    from streamfx.editor.encoder.live3d import Live3DEditingEncoder
-
-    encoder = Live3DEditingEncoder()
-    sd = split_official_encoder(enc_sd, encoder)  # strict checks, drops layer3/4
-    encoder.load_state_dict(sd, strict=True)
-    return None, encoder.eval()
+    editor = PortraitEditor.from_official(enc_sd, ren_sd)
+    return editor, editor.encoder
 
 
 @pytest.fixture(scope="module")
@@ -123,9 +108,6 @@ def test_float16_intermediates(run, name):
     assert ratio <= 1.0
 
 
-@pytest.mark.skipif(
-    not HAVE_RENDERER, reason="streamfx.editor.render (renderer helper) not built yet"
-)
 @pytest.mark.parametrize("view", ["frontal", "yaw30"])
 def test_end_to_end_render(run, parity_dir, view):
     editor, got, _, _ = run
