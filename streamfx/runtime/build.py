@@ -22,7 +22,8 @@ def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
         "--editor",
         choices=EDITORS,
         default="auto",
-        help="auto: 3dpe when its weights are present, else mesh; none: no editing (pass-through)",
+        help="auto: 3dpe for a 3dpe prompt (reference image), else mesh; "
+        "none: no editing (pass-through)",
     )
     g.add_argument("--style", default=None, metavar="NAME", help="style preset name or image")
     g.add_argument("--weights", default=None, metavar="PATH", help="editor weights (3dpe)")
