@@ -115,3 +115,18 @@ def test_corrupt_weight_folder_is_a_checkpoint_error(tiny_weights, reference, tm
     (bad / "config.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="config.json"):
         ThreeDPEBackend(reference, weights=bad)
+
+
+def test_a_3dpe_style_folder_is_a_prompt(tiny_weights, reference, tmp_path, monkeypatch) -> None:
+    import shutil
+
+    folder = tmp_path / "styles" / "catref"
+    folder.mkdir(parents=True)
+    shutil.copy(reference, folder / "ref.png")
+    (folder / "style.toml").write_text(
+        'name = "catref"\neditor = "3dpe"\ndescription = "a cat as the prompt"\n'
+        'reference = "ref.png"\n'
+    )
+    monkeypatch.setenv("STREAMFX_STYLES", str(tmp_path / "styles"))
+    choice = choose_backend("auto", "catref", weights=tiny_weights)
+    assert choice.backend.name == "3dpe" and "3dpe prompt" in choice.reason
