@@ -35,7 +35,7 @@ from streamfx.errors import SourceError
 from streamfx.outputs.base import Sink
 from streamfx.record import Frame
 from streamfx.runtime.handoff import LatestSlot
-from streamfx.runtime.pipeline import Pipeline, close_run
+from streamfx.runtime.pipeline import Pipeline, close_run, open_run
 from streamfx.runtime.slate import make_slate
 from streamfx.runtime.stats import RunStats
 
@@ -112,17 +112,9 @@ class LiveRunner:
 
     def run(self) -> RunStats:
         """Open source and sink, run until stopped or end of stream, close everything."""
-        info = self.source.info or self.source.start()
+        info, fps = open_run(self.source, self.pipeline, self.sink, self.fps, 30.0)
         self._info = info
-        fps = float(self.fps or info.fps or 30.0)
         self._period = 1.0 / fps
-        try:
-            self.sink.open(info.width, info.height, fps)
-        except BaseException:
-            self.source.close()
-            self.source.info = None
-            self.pipeline.close()
-            raise
         self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
         threads = [
             threading.Thread(target=self._capture_loop, name="streamfx-capture", daemon=True)

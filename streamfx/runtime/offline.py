@@ -11,7 +11,7 @@ import time
 
 from streamfx.capture.base import Source
 from streamfx.outputs.base import Sink
-from streamfx.runtime.pipeline import Pipeline, close_run
+from streamfx.runtime.pipeline import Pipeline, close_run, open_run
 from streamfx.runtime.stats import RunStats
 
 
@@ -44,14 +44,7 @@ class OfflineRunner:
         after everything is closed. Ctrl-C ends early with ``stats.interrupted`` set."""
         from tqdm import tqdm
 
-        info = self.source.info or self.source.start()
-        try:
-            self.sink.open(info.width, info.height, float(self.fps or info.fps or 25.0))
-        except BaseException:
-            self.source.close()
-            self.source.info = None
-            self.pipeline.close()
-            raise
+        info, _ = open_run(self.source, self.pipeline, self.sink, self.fps, 25.0)
         self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
         total = info.frame_count
         if self.max_frames is not None:

@@ -115,6 +115,24 @@ class Pipeline:
         self.close()
 
 
+def open_run(
+    source: Any, pipeline: Pipeline, sink: Any, fps: float | None, default_fps: float
+) -> tuple[Any, float]:
+    """Start of a run: start the source (unless started) and open the sink at ``fps``, else the
+    source's rate, else ``default_fps``; -> (source info, rate). When the sink cannot open,
+    the source and the pipeline are closed before the error propagates."""
+    info = source.info or source.start()
+    rate = float(fps or info.fps or default_fps)
+    try:
+        sink.open(info.width, info.height, rate)
+    except BaseException:
+        source.close()
+        source.info = None
+        pipeline.close()
+        raise
+    return info, rate
+
+
 def close_run(sink: Any, pipeline: Pipeline, source: Any) -> None:
     """End of a run: close the sink first (flushing a file), then the pipeline and the source,
     each even when the one before it failed."""
