@@ -21,15 +21,11 @@ CORNERS = np.array([[0, 0], [512, 0], [0, 512], [512, 512]], dtype=np.float64) -
 
 
 @pytest.fixture(scope="module")
-def tracker():
+def tracker(face_model):
     from streamfx.face import FaceTracker
 
-    try:
-        tr = FaceTracker(FaceConfig(max_faces=6))
-    except ModelFileError as exc:
-        pytest.skip(f"face model unavailable: {exc}")
-    yield tr
-    tr.close()
+    with FaceTracker(FaceConfig(max_faces=6), model_path=face_model) as tr:
+        yield tr
 
 
 @pytest.fixture(scope="module")

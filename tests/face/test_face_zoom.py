@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from streamfx.errors import ConfigError, ModelFileError
+from streamfx.errors import ConfigError
 from streamfx.face import FaceConfig
 from streamfx.face.pose import camera_from_pose
 from streamfx.face.zoom import roi_window, tile_windows
@@ -22,15 +22,11 @@ FACE_W = 105.0  # the astronaut's face width in the 512 photo; its centre is nea
 
 
 @pytest.fixture(scope="module")
-def tracker():
+def tracker(face_model):
     from streamfx.face import FaceTracker
 
-    try:
-        tr = FaceTracker(FaceConfig(max_faces=4))
-    except ModelFileError as exc:
-        pytest.skip(f"face model unavailable: {exc}")
-    yield tr
-    tr.close()
+    with FaceTracker(FaceConfig(max_faces=4), model_path=face_model) as tr:
+        yield tr
 
 
 def _paste(frame: np.ndarray, px: float, cx: float, cy: float) -> np.ndarray:
