@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from streamfx.backends.base import EditorBackend
 from streamfx.errors import ConfigError, InputError, ModelFileError
 from streamfx.face.types import CROP_SIZE, Face
 from streamfx.modelfiles import cache_dir
 from streamfx.record import FaceEdit
+
+if TYPE_CHECKING:
+    from streamfx.temporal.triplane import TriplaneSmootherConfig
 
 WEIGHTS_HINT = (
     "get them with `streamfx weights fetch 3dpe` (the official archive) and "
@@ -76,7 +81,7 @@ def load_reference(path: str | Path) -> np.ndarray:
         raise InputError(f"reference image {p} is not a readable image: {exc}") from exc
 
 
-class ThreeDPEBackend:
+class ThreeDPEBackend(EditorBackend):
     """Edits faces with the 3DPE network (torch; CPU or CUDA)."""
 
     name = "3dpe"
@@ -86,8 +91,12 @@ class ThreeDPEBackend:
         style: str | Path,
         weights: str | Path | None = None,
         device: str = "cpu",
-        smoothing: bool = True,
+        engine: str = "torch",
+        smoothing: TriplaneSmootherConfig | None = None,
     ) -> None:
+        """style: a 3DPE style name or a reference image. weights: a converted weights folder
+        (default: searched, see ``weight_dirs``). engine: how the network executes (see
+        ``streamfx.engines``). smoothing: the triplane smoother's settings (None: off)."""
 
         from streamfx.editor import PortraitEditor
         from streamfx.temporal.triplane import TriplaneSmoother
@@ -101,7 +110,8 @@ class ThreeDPEBackend:
         self.weights = found
         self.device = resolve_device(device)
         self.editor = PortraitEditor.from_pretrained(found).to(self.device).eval()
-        self.smoother = TriplaneSmoother() if smoothing else None
+        self.engine_name = engine
+        self.smoother = TriplaneSmoother(smoothing) if smoothing is not None else None
         self._tokens = None
         self.style = ""
         self.set_style(style)

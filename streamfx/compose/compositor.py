@@ -33,7 +33,7 @@ class ComposeConfig:
     """Width of the soft mask edge as a fraction of the face size (landmark box side)."""
     color_match: str = "lab"
     """``lab``: match the edit's Lab mean/std to the frame inside the face; ``none``: off.
-    An edit overrides it with ``FaceEdit.extras["color_match"]`` (the mesh styles set "none")."""
+    An edit overrides it with ``FaceEdit.color_match`` (the mesh styles set "none")."""
     color_strength: float = 1.0
     """0..1, how far the colour matching goes (0 = unchanged edit colours)."""
     color_smoothing: float = 0.8
@@ -141,7 +141,7 @@ class Compositor:
         soft = feather(hard, self.config.feather * face.size)
         roi = frame[y0:y1, x0:x1]
         # an edit may opt out: a deliberate restyle (bronze, neon) must keep its own colours
-        mode = edit.extras.get("color_match", self.config.color_match)
+        mode = edit.color_match or self.config.color_match
         if mode == "lab" and self.config.color_strength > 0:
             if st.fresh or st.color is None:
                 mat = transfer_matrix(warped, roi, hard, self.config.color_strength)

@@ -63,7 +63,7 @@ def check_image(image: Any) -> np.ndarray:
 class FaceTracker:
     """Faces in frames: landmarks, stable ids, EG3D crops and cameras.
 
-    Each returned ``Face`` also carries ``extras["five_points"]`` ([5,2] pixels, the calibrated
+    Each returned ``Face`` also carries ``five_points`` ([5,2] pixels, the calibrated
     points the crop was fitted to).
 
     ``stats`` counts frames, frames without a face (``no_face``), faces returned and faces
@@ -302,7 +302,7 @@ class FaceTracker:
         filt = self.config.crop_filter
         for face in faces:
             pts = five_points(face.landmarks)
-            face.extras["five_points"] = pts
+            face.five_points = pts
             face.to_crop, face.from_crop = eg3d_crop_transform(pts, (w, h))
             if self.config.compute_crop:
                 face.crop = warp_crop(img, face.to_crop, CROP_SIZE, interpolation=filt)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,7 +25,8 @@ class Face:
     pose: float64 [4,4] or None, MediaPipe's facial transformation matrix (canonical face model,
         cm, -> OpenGL camera), kept for backends that need metric head pose.
     score: detection confidence or presence in [0,1] when known.
-    extras: free-form per-face data added by stages.
+    five_points: float64 [5,2] or None, the calibrated points (eyes, nose, mouth corners, frame
+        pixels) the EG3D crop was fitted to.
     """
 
     track_id: int
@@ -38,7 +38,7 @@ class Face:
     camera: np.ndarray | None = None
     pose: np.ndarray | None = None
     score: float = 1.0
-    extras: dict[str, Any] = field(default_factory=dict)
+    five_points: np.ndarray | None = None
 
     @property
     def size(self) -> float:

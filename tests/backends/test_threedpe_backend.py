@@ -48,7 +48,7 @@ def face_and_frame():
 
 def test_edit_returns_crop_space_edit(tiny_weights, reference, face_and_frame) -> None:
     face, frame = face_and_frame
-    backend = ThreeDPEBackend(reference, weights=tiny_weights, smoothing=False)
+    backend = ThreeDPEBackend(reference, weights=tiny_weights, smoothing=None)
     a = backend.edit(frame, face)
     b = backend.edit(frame, face)
     assert a.image.shape == (512, 512, 3) and a.image.dtype == np.uint8
@@ -62,7 +62,7 @@ def test_edit_returns_crop_space_edit(tiny_weights, reference, face_and_frame) -
 
 def test_style_switch_changes_the_prompt(tiny_weights, reference, face_and_frame, tmp_path) -> None:
     face, frame = face_and_frame
-    backend = ThreeDPEBackend(reference, weights=tiny_weights, smoothing=False)
+    backend = ThreeDPEBackend(reference, weights=tiny_weights, smoothing=None)
     before = backend._tokens.clone()
     other = tmp_path / "other.png"
     Image.fromarray(np.full((512, 512, 3), 200, np.uint8)).save(other)

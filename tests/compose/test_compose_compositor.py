@@ -78,7 +78,7 @@ def test_an_edit_can_opt_out_of_colour_matching(scene) -> None:
     shifted = np.clip(face.crop.astype(int) + (45, -25, 15), 0, 255).astype(np.uint8)
     inside = _inside(face, img.shape)
     comp = Compositor(ComposeConfig(fade_frames=1, color_match="lab"))
-    edit = FaceEdit(shifted, extras={"color_match": "none"})  # e.g. a bronze restyle
+    edit = FaceEdit(shifted, color_match="none")  # e.g. a bronze restyle
     out = comp.compose(img, [face], {0: edit})
     err = np.abs(out[inside].astype(float) - img[inside]).mean(axis=0)
     assert err[0] > 20  # the red shift survives

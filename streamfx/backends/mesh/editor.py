@@ -13,6 +13,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from streamfx.backends.base import EditorBackend
 from streamfx.backends.mesh.gbuffer import GBuffer, render_gbuffer
 from streamfx.backends.mesh.lift import (
     affine_scale,
@@ -52,18 +53,18 @@ class MeshConfig:
     """Output crop size (the EG3D crop: 512)."""
 
 
-class MeshEditor:
+class MeshEditor(EditorBackend):
     """The ``mesh`` editor backend (implements ``streamfx.backends.base.EditorBackend``).
 
     ``edit`` returns, in the face's 512x512 crop space: ``image`` (uint8 [512,512,3]),
     ``alpha`` (float32 [512,512], opacity fading at the mesh border), ``depth`` (float32
     [w,w] at the working size ``work_size_for(face)``, EG3D-like units, see ``GBuffer``);
-    ``extras["timings"]`` holds seconds per stage (lift, render, style).
+    ``timings`` holds seconds per sub-stage (lift, render, style).
     Pose correction: a ``camera`` label re-poses the mesh by the rotation between
     ``face.camera`` (or, when None, the camera of the landmarks' fitted head pose) and
     ``camera``; e.g. ``camera_from_angles(yaw=+0.26)`` (camera moved toward world +x) shows the
     face from its left and moves the nose tip toward image left.
-    ``extras["color_match"]`` is "none" for every style but identity: a compositor that matches
+    ``color_match`` is "none" for every style but identity: a compositor that matches
     the edit's colours to the frame would undo bronze, neon or marble.
     """
 
@@ -168,12 +169,9 @@ class MeshEditor:
             alpha=g.alpha,
             depth=g.depth,
             backend=self.name,
-            extras={
-                "style": self.style,
-                "timings": times,
-                # the style recolours on purpose: the compositor should not pull it back
-                "color_match": "lab" if self._effect == "identity" else "none",
-            },
+            # the style recolours on purpose: the compositor should not pull it back
+            color_match="lab" if self._effect == "identity" else "none",
+            timings=times,
         )
 
     def _styled(self, g: GBuffer, track_id: int) -> np.ndarray:
