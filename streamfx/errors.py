@@ -55,3 +55,13 @@ def require(module: str, extra: str | None = None, pip_name: str | None = None):
         raise DependencyError(
             f"{module} is needed here but is not importable ({exc}); {hint}"
         ) from exc
+
+
+def check_field(ok: bool, name: str, expected: str, got: object) -> None:
+    """Raise ``ConfigError("NAME: expected EXPECTED, got GOT")`` unless ``ok``.
+
+    name: the setting as written in a config file (``face.max_faces``); its flag is the same
+    with dashes (``--face.max-faces``).
+    """
+    if not ok:
+        raise ConfigError(f"{name}: expected {expected}, got {got!r}")

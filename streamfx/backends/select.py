@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streamfx.backends.base import EditorBackend, backend_names, get_backend_factory
+from streamfx.backends.mesh.config import MeshConfig
 from streamfx.errors import ConfigError
+from streamfx.temporal.config import TemporalConfig
+
+if TYPE_CHECKING:
+    from streamfx.config import EditingConfig
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp"}
 DEFAULT_MESH_STYLE = "cartoon"
@@ -52,32 +58,41 @@ def _auto(wanted: str | None, style: str | None, found: Path | None, hint: str) 
 
 
 def choose_backend(
-    editor: str = "auto",
-    style: str | None = None,
-    weights: str | Path | None = None,
-    device: str = "cpu",
+    editing: EditingConfig,
+    mesh: MeshConfig | None = None,
+    temporal: TemporalConfig | None = None,
 ) -> Choice:
-    """Build the backend for ``editor`` ('auto', '3dpe' or 'mesh') and ``style``."""
+    """Build the backend ``editing.editor`` names ('auto', 'mesh', '3dpe' or a registered
+    one) for ``editing.style``; the style is loaded and checked here, before any frame."""
     from streamfx.backends.threedpe import WEIGHTS_HINT, find_weights
 
-    if editor not in ("auto", *backend_names()):
-        raise ConfigError(
-            f"unknown editor {editor!r}; available: auto, {', '.join(backend_names())}"
-        )
+    editor, style = editing.editor, editing.style
+    known = backend_names()
+    if editor != "auto" and editor not in known:
+        raise ConfigError(f"editor: expected one of auto, none, {', '.join(known)}; got {editor!r}")
     wanted = _style_editor(style)
     if editor == "auto":
-        editor, reason = _auto(wanted, style, find_weights(weights), WEIGHTS_HINT)
+        editor, reason = _auto(wanted, style, find_weights(editing.weights), WEIGHTS_HINT)
     else:
         reason = "chosen with --editor"
         if wanted and wanted != editor:
             raise ConfigError(f"style {style!r} is for the {wanted!r} editor, not {editor!r}")
     factory = get_backend_factory(editor)
+    temporal = temporal or TemporalConfig()
     if editor == "3dpe":
         if not style:
             raise ConfigError(
                 "the 3dpe editor needs --style (a 3dpe style name or a reference image)"
             )
-        backend = factory(style=style, weights=weights, device=device)
-    else:
-        backend = factory(style=style or DEFAULT_MESH_STYLE)
+        backend = factory(
+            style=style,
+            weights=editing.weights,
+            device=editing.device,
+            engine=editing.engine,
+            smoothing=temporal.triplane if temporal.smooth_triplanes else None,
+        )
+    elif editor == "mesh":
+        backend = factory(style=style or DEFAULT_MESH_STYLE, config=mesh or MeshConfig())
+    else:  # a backend from another package: it gets the style and what it accepts
+        backend = factory(style=style)
     return Choice(backend=backend, reason=f"editor {editor}: {reason}")

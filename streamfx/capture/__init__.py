@@ -9,6 +9,20 @@ with open_source("0", width=1280, height=720, fps=30) as src:
 from __future__ import annotations
 
 from streamfx.capture.base import Source, SourceInfo
-from streamfx.capture.registry import SOURCES, make_source, open_source, source_kind
+from streamfx.capture.registry import (
+    SOURCES,
+    make_source,
+    open_source,
+    register_source,
+    source_kind,
+)
 
-__all__ = ["SOURCES", "Source", "SourceInfo", "make_source", "open_source", "source_kind"]
+__all__ = [
+    "SOURCES",
+    "Source",
+    "SourceInfo",
+    "make_source",
+    "open_source",
+    "register_source",
+    "source_kind",
+]

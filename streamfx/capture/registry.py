@@ -3,11 +3,12 @@
 Specs: ``0`` / ``/dev/video2`` (webcam), a video file, ``rtsp://`` / ``http(s)://`` (stream),
 an image file or a folder of images, ``demo``. An explicit ``KIND:REST`` (e.g. ``camera:1``,
 ``video:clip.mkv``, ``images:shots/``) skips the guessing. Unknown kinds list the known ones.
+Other packages add kinds with ``register_source`` or an entry point in group
+``streamfx.sources`` (then ``--source KIND:REST`` opens them).
 """
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 from pathlib import Path
@@ -16,15 +17,25 @@ from typing import Any
 from streamfx.capture.base import Source
 from streamfx.capture.images import is_image
 from streamfx.capture.video import is_url
-from streamfx.errors import ConfigError, InputError, SourceError
+from streamfx.errors import InputError
+from streamfx.registry import Registry
 
-#: kind -> "module:Class"; the constructor's first argument is the spec remainder.
-SOURCES: dict[str, str] = {
-    "camera": "streamfx.capture.camera:CameraSource",
-    "video": "streamfx.capture.video:VideoSource",
-    "images": "streamfx.capture.images:ImageSource",
-    "demo": "streamfx.capture.demo:DemoSource",
-}
+#: kind -> source class; the constructor's first argument is the spec remainder (``KIND:REST``).
+SOURCES: Registry[Source] = Registry(
+    "source",
+    {
+        "camera": "streamfx.capture.camera:CameraSource",
+        "video": "streamfx.capture.video:VideoSource",
+        "images": "streamfx.capture.images:ImageSource",
+        "demo": "streamfx.demo.clip:DemoSource",
+    },
+    group="streamfx.sources",
+)
+
+
+def register_source(kind: str, factory: type[Source], replace: bool = False) -> None:
+    """Make ``KIND:REST`` specs open ``factory(REST, **options)`` (see ``streamfx.registry``)."""
+    SOURCES.register(kind, factory, replace=replace)
 
 
 def source_kind(spec: str) -> tuple[str, str]:
@@ -50,19 +61,6 @@ def source_kind(spec: str) -> tuple[str, str]:
     )
 
 
-def _load(kind: str) -> type[Source]:
-    if kind not in SOURCES:
-        raise ConfigError(f"unknown source kind {kind!r}; known: {', '.join(SOURCES)}")
-    module, _, cls = SOURCES[kind].partition(":")
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and module.startswith(exc.name):
-            raise SourceError(f"the {kind} source is not available ({module} is missing)") from None
-        raise
-    return getattr(mod, cls)
-
-
 def _accepted(cls: type[Source], opts: dict[str, Any]) -> dict[str, Any]:
     params = inspect.signature(cls.__init__).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
@@ -77,7 +75,7 @@ def make_source(spec: str, **opts: Any) -> Source:
     source kind does not take are ignored, so one CLI can pass the same set to every kind.
     """
     kind, target = source_kind(str(spec))
-    cls = _load(kind)
+    cls = SOURCES.get(kind)
     kwargs = _accepted(cls, opts)
     if kind == "demo":
         return cls(**kwargs)

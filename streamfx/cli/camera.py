@@ -1,83 +1,71 @@
-"""``streamfx camera``: a live source (webcam by default) through the pipeline to a live sink."""
+"""Run the live pipeline: a source (webcam by default) -> track -> edit -> compose -> a live
+sink (virtual camera, else a preview window). Ctrl-C (or q in the preview) stops it cleanly.
+A stage that fails degrades (the real face shows) and the status line says so; the stream
+never dies of it."""
 
 from __future__ import annotations
 
-import argparse
 import sys
+import time
+from dataclasses import dataclass
 
-from streamfx.runtime.build import add_pipeline_arguments
+from streamfx.cli.app import RunOptions, pipeline_config
+from streamfx.config import PipelineConfig
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "camera",
-        help="live: webcam (or any source) -> edit -> virtual camera / preview",
-        description="Run the live pipeline. Ctrl-C (or q in the preview) stops it cleanly.",
-    )
-    p.add_argument(
-        "--source",
-        default="0",
-        help="camera index or /dev/videoN, video file, rtsp:// or http(s):// URL, image, "
-        "folder of images, or 'demo' (default: 0)",
-    )
-    p.add_argument(
-        "--sink",
-        default="auto",
-        help="auto (virtual camera, else preview window), vcam, preview, null, or an output "
-        "video file (default: auto)",
-    )
-    p.add_argument("--backend", default=None, help="virtual camera backend (default: try each)")
-    p.add_argument("--vcam-device", default=None, help="virtual camera device, e.g. /dev/video10")
-    p.add_argument("--width", type=int, default=None, help="camera width to ask for")
-    p.add_argument("--height", type=int, default=None, help="camera height to ask for")
-    p.add_argument("--fps", type=float, default=None, help="camera rate to ask for / output rate")
-    p.add_argument("--fourcc", default=None, help="camera pixel format to ask for, e.g. MJPG")
-    p.add_argument("--duration", type=float, default=None, help="stop after this many seconds")
-    p.add_argument("--quiet", action="store_true", help="no status line while running")
-    add_pipeline_arguments(p)
-    p.set_defaults(func=run)
-    return p
+@dataclass
+class Command(PipelineConfig, RunOptions):
+    """``streamfx camera``: every pipeline setting plus the common run options."""
 
 
 def _status(stats) -> None:
     print(f"\r{stats.line()}   ", end="", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
+def run(cmd: Command) -> int:
     from streamfx.capture import open_source
-    from streamfx.cli.checks import check_positive
     from streamfx.outputs import open_sink
     from streamfx.runtime import LiveRunner, format_timings
-    from streamfx.runtime.build import make_pipeline
+    from streamfx.runtime.build import build_pipeline
 
-    check_positive(width=args.width, height=args.height, fps=args.fps, duration=args.duration)
-    sink = open_sink(args.sink, backend=args.backend, device=args.vcam_device)
-    source = open_source(
-        args.source,
-        width=args.width,
-        height=args.height,
-        fps=args.fps,
-        fourcc=args.fourcc,
-        loop=True,
-    )
+    t_origin = time.monotonic()
+    config = pipeline_config(cmd)
+    src, out, rt = config.source, config.output, config.runtime
+    sink = open_sink(out.sink, backend=out.vcam_backend, device=out.vcam_device)
+    built = build_pipeline(config)  # settings and style errors come out before the camera opens
     try:
-        pipeline = make_pipeline(args)
+        source = open_source(
+            src.source,
+            width=src.width,
+            height=src.height,
+            fps=src.fps,
+            fourcc=src.fourcc,
+            loop=True,
+        )
     except BaseException:
-        source.close()
+        built.pipeline.close()
         raise
-    live_status = not args.quiet and sys.stderr.isatty()
-    print(f"streamfx camera: {source.info.description} -> {pipeline.describe()} -> {args.sink}")
+    print(f"streamfx: {built.reason}")
+    live_status = rt.progress and sys.stderr.isatty()
+    pipe = built.pipeline
+    print(f"streamfx camera: {source.info.description} -> {pipe.describe()} -> {out.sink}")
     runner = LiveRunner(
         source,
-        pipeline,
+        pipe,
         sink,
-        fps=args.fps,
-        duration_s=args.duration,
+        fps=src.fps,
+        default_fps=rt.default_fps,
+        reconnect=rt.reconnect,
+        slate_after_s=rt.slate_after,
+        overlap=rt.overlap,
+        max_frames=rt.max_frames,
+        duration_s=rt.duration,
         on_stats=_status if live_status else None,
+        t_origin=t_origin,
     )
     stats = runner.run()
     if live_status:
         print(file=sys.stderr)
-    print(f"output: {getattr(sink, 'description', sink.name)}")
+    print(f"output: {sink.description}")
     print(format_timings(stats))
-    return 0  # Ctrl-C is the normal way to end a live session
+    return 0  # Ctrl-C is the normal way to end a live session; degraded frames were shown live

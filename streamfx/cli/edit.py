@@ -1,66 +1,83 @@
-"""``streamfx edit INPUT -o OUTPUT``: offline, every frame in order, audio kept, progress bar."""
+"""Edit a video (or an image, or a folder of images) into a video file: every frame in order,
+with a progress bar; the audio of INPUT is carried over (copied when the container allows, else
+re-encoded). If the editor fails on some frames, the output is still written (those frames
+show the real face), the summary names the first error and the exit status is 3."""
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from streamfx.runtime.build import add_pipeline_arguments
+import tyro
+
+from streamfx.cli.app import RunOptions, pipeline_config
+from streamfx.config import PipelineConfig
+
+EXIT_DEGRADED = 3
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "edit",
-        help="offline: edit a video (or images) into a video file, audio kept in sync",
-        description="Process every frame of INPUT in order and write OUTPUT. The audio of "
-        "INPUT is carried over (copied when the container allows, else re-encoded).",
+@dataclass
+class Command(PipelineConfig, RunOptions):
+    """``streamfx edit INPUT -o OUTPUT``."""
+
+    input: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="INPUT")] = tyro.MISSING
+    """Video file, URL, image, or folder of images to edit."""
+    out: Annotated[str, tyro.conf.arg(name="output", aliases=("-o",), metavar="OUTPUT")] = (
+        tyro.MISSING
     )
-    p.add_argument("input", help="video file, image, or folder of images")
-    p.add_argument("-o", "--output", required=True, help="output video file (.mp4, .mkv, ...)")
-    p.add_argument("--codec", default="libx264", help="video encoder (default: libx264 = H.264)")
-    p.add_argument("--crf", type=int, default=None, help="quality for libx264 (default 18)")
-    p.add_argument("--fps", type=float, default=None, help="output rate for image input")
-    p.add_argument("--max-frames", type=int, default=None, help="stop after this many frames")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_pipeline_arguments(p)
-    p.set_defaults(func=run)
-    return p
+    """Output video file (.mp4, .mkv, .mov, ...)."""
 
 
-def run(args: argparse.Namespace) -> int:
-    from streamfx.capture import open_source
+def _check_not_input(inp: str, out: Path) -> None:
     from streamfx.capture.video import is_url
-    from streamfx.cli.checks import check_positive
     from streamfx.errors import ConfigError
+
+    if is_url(inp):  # a URL must stay a string: Path() would collapse its "//"
+        return
+    p = Path(inp)
+    if out.exists() and p.exists() and out.resolve() == p.resolve():
+        raise ConfigError(f"output {out} is the input file; choose another output path")
+
+
+def run(cmd: Command) -> int:
+    from streamfx.capture import open_source
     from streamfx.outputs import FileSink
     from streamfx.runtime import OfflineRunner, format_timings
-    from streamfx.runtime.build import make_pipeline
+    from streamfx.runtime.build import build_pipeline
 
-    out = Path(args.output)
-    if not is_url(args.input):  # a URL must stay a string: Path() would collapse its "//"
-        inp = Path(args.input)
-        if out.exists() and inp.exists() and out.resolve() == inp.resolve():
-            raise ConfigError(f"output {out} is the input file; choose another output path")
-    check_positive(fps=args.fps, max_frames=args.max_frames)
-    options = {"crf": str(args.crf), "preset": "fast"} if args.crf is not None else None
-    source = open_source(args.input, fps=args.fps or 25.0)
-    audio = source.path if source.info.has_audio else None
-    sink = FileSink(out, codec=args.codec, audio_from=audio, options=options)
+    out = Path(cmd.out)
+    _check_not_input(cmd.input, out)
+    config = pipeline_config(cmd)
+    config.source = dataclasses.replace(config.source, source=cmd.input)
+    built = build_pipeline(config)  # settings and style errors come out before any frame
+    rt, o = config.runtime, config.output
     try:
-        pipeline = make_pipeline(args)
+        source = open_source(cmd.input, fps=config.source.fps or rt.default_fps)
     except BaseException:
-        source.close()
+        built.pipeline.close()
         raise
-    print(f"streamfx edit: {source.info.description} -> {pipeline.describe()} -> {out}")
+    audio = source.path if source.info.has_audio else None
+    options = {"crf": str(o.crf), "preset": "fast"} if o.crf is not None else None
+    sink = FileSink(out, codec=o.codec, audio_from=audio, options=options)
+    print(f"streamfx: {built.reason}")
+    print(f"streamfx edit: {source.info.description} -> {built.pipeline.describe()} -> {out}")
     runner = OfflineRunner(
         source,
-        pipeline,
+        built.pipeline,
         sink,
-        progress=not args.no_progress,
-        max_frames=args.max_frames,
-        fps=args.fps,
+        progress=rt.progress,
+        max_frames=rt.max_frames,
+        fps=config.source.fps,
+        default_fps=rt.default_fps,
     )
     stats = runner.run()
     print(f"wrote {out}: {stats.sent} frames" + (" (with audio)" if audio else ""))
     print(format_timings(stats))
-    return 130 if stats.interrupted else 0
+    if stats.interrupted:
+        return 130
+    if stats.degraded:
+        print(f"streamfx edit: {stats.degraded} frames were degraded (see above); exit status 3")
+        return EXIT_DEGRADED
+    return 0

@@ -1,70 +1,70 @@
-"""Entry point of the ``streamfx`` command: a small registry of subcommand modules.
+"""Entry point of the ``streamfx`` command.
 
-Each subcommand module defines ``add_parser(subparsers) -> argparse.ArgumentParser`` and sets
-``func`` (``args -> int``) on it with ``set_defaults``. Modules are imported when the command line
-is built, so keep their top-level imports light (import torch/mediapipe inside ``func``).
+``COMMANDS`` maps each command to its module (imported only when that command runs) and a
+one-line help; ``streamfx.cli.app`` turns the module's ``Command`` dataclass into flags.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import os
 import sys
 import traceback
 
 from streamfx import __version__
-from streamfx.errors import StreamfxError
 
-COMMANDS: dict[str, str] = {
-    "camera": "streamfx.cli.camera",
-    "edit": "streamfx.cli.edit",
-    "demo": "streamfx.cli.demo",
-    "doctor": "streamfx.cli.doctor",
-    "bench": "streamfx.cli.bench",
-    "weights": "streamfx.cli.weights",
-    "styles": "streamfx.cli.styles",
+COMMANDS: dict[str, tuple[str, str]] = {
+    "camera": ("streamfx.cli.camera", "live: webcam (or any source) -> edit -> virtual camera"),
+    "edit": ("streamfx.cli.edit", "offline: edit a video (or images) into a file, audio kept"),
+    "demo": ("streamfx.cli.demo", "the built-in demo clip: video + contact sheet + timings"),
+    "doctor": ("streamfx.cli.doctor", "what works on this machine (GPU, vcam, engines, models)"),
+    "bench": ("streamfx.cli.bench", "benchmarks that print tables"),
+    "weights": ("streamfx.cli.weights", "list, fetch, locate, import or inspect model files"),
+    "styles": ("streamfx.cli.styles", "list styles or render their thumbnails"),
 }
+DESCRIPTION = "Real-time 3D-aware portrait editing (3DPE) as a virtual camera and a file editor."
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the full argument parser from the registered subcommand modules."""
-    parser = argparse.ArgumentParser(
-        prog="streamfx", description="Real-time 3D-aware portrait editing (3DPE)."
-    )
-    parser.add_argument("--version", action="version", version=f"streamfx {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS.values():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name and module.startswith(exc.name):  # command not built yet
-                continue
-            raise
-        mod.add_parser(sub)
-    return parser
+def usage() -> str:
+    """The top-level help: commands, then the exit codes."""
+    from streamfx.cli.app import EXIT_CODES, group_help
+
+    return group_help("streamfx", DESCRIPTION, COMMANDS) + "\n\n" + EXIT_CODES
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the process exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
+    """Run the command line; returns the process exit status (see ``EXIT_CODES``)."""
+    from streamfx.errors import StreamfxError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if argv else 2
+    if argv[0] == "--version":
+        print(f"streamfx {__version__}")
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        print(usage(), file=sys.stderr)
+        print(f"\nstreamfx: error: unknown command {name!r}", file=sys.stderr)
         return 2
+    from streamfx.cli.app import dispatch
+
+    module, help_ = COMMANDS[name]
     try:
-        return int(args.func(args) or 0)
+        return dispatch(module, argv[1:], f"streamfx {name}", help_)
+    except SystemExit as exc:  # tyro: --help (0) or bad flags (2)
+        return exc.code if isinstance(exc.code, int) else 2
     except StreamfxError as exc:
-        print(f"streamfx {args.command}: error: {exc}", file=sys.stderr)
+        print(f"streamfx {name}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"streamfx {args.command}: interrupted", file=sys.stderr)
+        print(f"streamfx {name}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an unforeseen failure: one line, not a traceback
         if os.environ.get("STREAMFX_DEBUG"):
             traceback.print_exc()
         print(
-            f"streamfx {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"streamfx {name}: internal error: {type(exc).__name__}: {exc} "
             "(run with STREAMFX_DEBUG=1 for the traceback)",
             file=sys.stderr,
         )

@@ -1,7 +1,36 @@
-"""streamfx.compose: paste-back of edited face crops (inverse warp, mask, colour match, blend)."""
+"""streamfx.compose: paste-back of edited face crops (inverse warp, mask, colour match, blend).
 
-from streamfx.compose.color import match_colors
-from streamfx.compose.compositor import ComposeConfig, Compositor
-from streamfx.compose.mask import feather, hull_mask
+Names are imported on first use, so ``streamfx.compose.config`` stays free of OpenCV.
+"""
 
-__all__ = ["ComposeConfig", "Compositor", "feather", "hull_mask", "match_colors"]
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS: dict[str, str] = {
+    "ComposeConfig": "streamfx.compose.config",
+    "Compositor": "streamfx.compose.compositor",
+    "feather": "streamfx.compose.mask",
+    "hull_mask": "streamfx.compose.mask",
+    "match_colors": "streamfx.compose.color",
+}
+__all__ = [
+    "ComposeConfig",
+    "Compositor",
+    "feather",
+    "hull_mask",
+    "match_colors",
+]
+
+if TYPE_CHECKING:
+    from streamfx.compose.color import match_colors
+    from streamfx.compose.compositor import Compositor
+    from streamfx.compose.config import ComposeConfig
+    from streamfx.compose.mask import feather, hull_mask
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'streamfx.compose' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

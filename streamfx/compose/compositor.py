@@ -16,40 +16,14 @@ import cv2
 import numpy as np
 
 from streamfx.compose.color import apply_transfer, transfer_matrix
+from streamfx.compose.config import ComposeConfig
 from streamfx.compose.mask import feather, hull_mask
-from streamfx.errors import ConfigError, InputError
+from streamfx.errors import InputError
 from streamfx.face.align import apply_affine
 from streamfx.face.types import CROP_SIZE, Face
 from streamfx.record import FaceEdit
 
-COLOR_MODES = ("lab", "none")
-
-
-@dataclass
-class ComposeConfig:
-    """How edited faces are blended back."""
-
-    feather: float = 0.08
-    """Width of the soft mask edge as a fraction of the face size (landmark box side)."""
-    color_match: str = "lab"
-    """``lab``: match the edit's Lab mean/std to the frame inside the face; ``none``: off.
-    An edit overrides it with ``FaceEdit.color_match`` (the mesh styles set "none")."""
-    color_strength: float = 1.0
-    """0..1, how far the colour matching goes (0 = unchanged edit colours)."""
-    color_smoothing: float = 0.8
-    """0..1, weight of the previous frame's colour transfer per track (steadies flicker)."""
-    fade_frames: int = 6
-    """Frames to cross-fade an edit in (new or returning track) and out (lost track)."""
-
-    def __post_init__(self) -> None:
-        if self.color_match not in COLOR_MODES:
-            raise ConfigError(f"color_match must be one of {COLOR_MODES}, got {self.color_match!r}")
-        if self.fade_frames < 1:
-            raise ConfigError(f"fade_frames must be >= 1, got {self.fade_frames}")
-        if not 0.0 <= self.color_smoothing < 1.0:
-            raise ConfigError(f"color_smoothing must be in [0, 1), got {self.color_smoothing}")
-        if not 0.0 <= self.color_strength <= 1.0:
-            raise ConfigError(f"color_strength must be in [0, 1], got {self.color_strength}")
+FORGET_AFTER = 1000  # frames a track may stay missing before its state is dropped anyway
 
 
 @dataclass
@@ -59,6 +33,7 @@ class _TrackState:
     edit: FaceEdit
     color: np.ndarray | None = None  # smoothed 8-bit-Lab transfer [3,4]
     fresh: bool = True  # face and edit are this frame's
+    missing: int = 0  # frames in a row without a face or an edit
 
 
 class Compositor:
@@ -69,21 +44,30 @@ class Compositor:
         self.tracks: dict[int, _TrackState] = {}
 
     def reset(self) -> None:
-        """Forget all fades (the next edits fade in from the real face)."""
+        """Forget all tracks (the next edits fade in from the real face)."""
         self.tracks.clear()
 
     def compose(
-        self, frame_rgb: np.ndarray, faces: list[Face], edits: dict[int, FaceEdit]
+        self,
+        frame_rgb: np.ndarray,
+        faces: list[Face],
+        edits: dict[int, FaceEdit],
+        ended: list[int] | tuple[int, ...] = (),
     ) -> np.ndarray:
         """The frame (uint8 [H,W,3]) with each face's edit blended in.
 
         faces: this frame's faces (with ``to_crop``/``from_crop``); edits: track_id -> FaceEdit
-        (512x512 image, optional alpha). Tracks without a face or an edit this frame fade out at
-        their last place. Returns ``frame_rgb`` itself (not a copy) when nothing is drawn.
+        (512x512 image, optional alpha). A track without a face or an edit this frame keeps its
+        last edit at its last place for ``hold_frames`` frames, then fades out there; it fades
+        back in from where it was when it returns. ended: track ids the tracker ended on this
+        frame, whose state (fade, colour transfer) is dropped: the only reset.
+        Returns ``frame_rgb`` itself (not a copy) when nothing is drawn.
         """
         frame = np.asarray(frame_rgb)
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise InputError(f"expected a uint8 RGB frame [H,W,3], got {frame.dtype} {frame.shape}")
+        for tid in ended:
+            self.tracks.pop(tid, None)
         step = 1.0 / self.config.fade_frames
         seen = set()
         for face in faces:
@@ -96,14 +80,17 @@ class Compositor:
             self.tracks[face.track_id] = _TrackState(weight, face, edit, st.color if st else None)
         for tid in [t for t in self.tracks if t not in seen]:
             st = self.tracks[tid]
-            st.weight -= step
             st.fresh = False
-            if st.weight <= 1e-6:
+            st.missing += 1
+            if st.missing > self.config.hold_frames:
+                st.weight = max(0.0, st.weight - step)
+            if st.missing > FORGET_AFTER:  # bounded memory when no tracker reports ends
                 del self.tracks[tid]
-        if not self.tracks:
+        shown = [st for st in self.tracks.values() if st.weight > 1e-6]
+        if not shown:
             return frame
         out = frame.copy()
-        for st in sorted(self.tracks.values(), key=lambda s: s.face.size):
+        for st in sorted(shown, key=lambda s: s.face.size):
             self._blend_one(out, frame, st)
         return out
 

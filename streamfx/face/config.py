@@ -1,11 +1,13 @@
-"""Settings of the face tracker (a dataclass; the CLI and presets build on it)."""
+"""Settings of the face tracker (a dataclass; the CLI and presets build on it).
+
+Landmark and pose smoothing live in ``streamfx.temporal.config.TemporalConfig``.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from streamfx.errors import ConfigError
-from streamfx.temporal.one_euro import OneEuroParams
+from streamfx.errors import ConfigError, check_field
 
 POLICIES = ("largest", "central", "all")
 
@@ -33,16 +35,6 @@ class FaceConfig:
     sooner near where it was keeps its id."""
     match_max_distance: float = 0.8
     """Largest centre distance, in face sizes, for a detection to continue a track."""
-    smooth: bool = True
-    """Apply One-Euro smoothing to landmarks and poses in ``track`` (never in ``detect``)."""
-    landmark_filter: OneEuroParams = field(
-        default_factory=lambda: OneEuroParams(min_cutoff=1.5, beta=4.0, d_cutoff=1.0)
-    )
-    """One-Euro parameters for landmarks; speed is measured in face sizes per second."""
-    pose_filter: OneEuroParams = field(
-        default_factory=lambda: OneEuroParams(min_cutoff=1.0, beta=0.5, d_cutoff=1.0)
-    )
-    """One-Euro parameters for the head pose (rotation entries and translation / 10 cm)."""
     compute_crop: bool = True
     """Resample the 512x512 EG3D crop for every returned face (off: transforms only)."""
     crop_filter: str = "cubic"
@@ -81,24 +73,28 @@ class FaceConfig:
     """Side of that crop in face sizes."""
 
     def __post_init__(self) -> None:
-        if self.max_faces < 1:
-            raise ConfigError(f"max_faces must be >= 1, got {self.max_faces}")
-        if self.min_face_px < 0:
-            raise ConfigError(f"min_face_px must be >= 0, got {self.min_face_px}")
+        check_field(self.max_faces >= 1, "face.max_faces", ">= 1", self.max_faces)
+        check_field(self.min_face_px >= 0, "face.min_face_px", ">= 0 pixels", self.min_face_px)
+        for name in (
+            "min_detection_confidence",
+            "min_presence_confidence",
+            "min_tracking_confidence",
+        ):
+            value = getattr(self, name)
+            check_field(0.0 <= value <= 1.0, f"face.{name}", "a score in [0, 1]", value)
+        check_field(
+            self.lost_timeout_ms >= 0, "face.lost_timeout_ms", ">= 0 ms", self.lost_timeout_ms
+        )
         parse_policy(self.policy)
-        if not self.zoom_scales or not all(0.0 < f <= 1.0 for f in self.zoom_scales):
-            raise ConfigError(f"zoom_scales must be fractions in (0, 1], got {self.zoom_scales}")
-        if not 0.0 <= self.zoom_overlap < 0.9:
-            raise ConfigError(f"zoom_overlap must be in [0, 0.9), got {self.zoom_overlap}")
-        if self.zoom_size < 64 or self.zoom_every < 1 or self.roi_factor < 1.0:
-            raise ConfigError(
-                "expected zoom_size >= 64, zoom_every >= 1, roi_factor >= 1, got "
-                f"{self.zoom_size}, {self.zoom_every}, {self.roi_factor}"
-            )
-        if self.crop_filter not in ("lanczos", "cubic", "linear"):
-            raise ConfigError(
-                f"crop_filter must be lanczos, cubic or linear, got {self.crop_filter!r}"
-            )
+        ok = bool(self.zoom_scales) and all(0.0 < f <= 1.0 for f in self.zoom_scales)
+        check_field(ok, "face.zoom_scales", "fractions in (0, 1]", self.zoom_scales)
+        ok = 0.0 <= self.zoom_overlap < 0.9
+        check_field(ok, "face.zoom_overlap", "a fraction in [0, 0.9)", self.zoom_overlap)
+        check_field(self.zoom_size >= 64, "face.zoom_size", ">= 64 pixels", self.zoom_size)
+        check_field(self.zoom_every >= 1, "face.zoom_every", ">= 1 frame", self.zoom_every)
+        check_field(self.roi_factor >= 1.0, "face.roi_factor", ">= 1", self.roi_factor)
+        ok = self.crop_filter in ("lanczos", "cubic", "linear")
+        check_field(ok, "face.crop_filter", "lanczos, cubic or linear", self.crop_filter)
 
 
 def parse_policy(policy: str) -> tuple[str, int | None]:
@@ -110,4 +106,4 @@ def parse_policy(policy: str) -> tuple[str, int | None]:
             return "id", int(policy[3:])
         except ValueError:
             pass
-    raise ConfigError(f"unknown face policy {policy!r}; expected one of {POLICIES} or 'id:N'")
+    raise ConfigError(f"face.policy: expected one of {', '.join(POLICIES)} or id:N, got {policy!r}")

@@ -19,6 +19,7 @@ from streamfx.face.align import eg3d_crop_transform, five_points, warp_crop
 from streamfx.face.config import FaceConfig, parse_policy
 from streamfx.face.ids import TrackAssigner
 from streamfx.face.pose import camera_from_pose, orthonormalize
+from streamfx.face.quiet import quiet_native_stderr, silence_glog_env
 from streamfx.face.types import CROP_SIZE, Face
 from streamfx.face.zoom import (
     landmarks_to_frame,
@@ -28,9 +29,11 @@ from streamfx.face.zoom import (
     tile_windows,
     window_image,
 )
+from streamfx.temporal.config import TemporalConfig
 from streamfx.temporal.one_euro import OneEuroFilter
 
 MODEL_NAME = "face_landmarker.task"
+QUIET_CALLS = 8  # MediaPipe calls whose native log lines are routed to logging (the first ones)
 
 
 def find_model(model_path: str | Path | None = None) -> Path:
@@ -70,10 +73,17 @@ class FaceTracker:
     skipped by reason (``too_small``, ``not_selected``), and tracks dropped (``lost``).
     """
 
-    def __init__(self, config: FaceConfig | None = None, model_path: str | Path | None = None):
+    def __init__(
+        self,
+        config: FaceConfig | None = None,
+        model_path: str | Path | None = None,
+        temporal: TemporalConfig | None = None,
+    ) -> None:
         self.config = config or FaceConfig()
+        self.temporal = temporal or TemporalConfig()
         self.policy = parse_policy(self.config.policy)
         self.model_path = find_model(model_path)
+        silence_glog_env()
         self._mp = require("mediapipe", pip_name="mediapipe")
         self._video: Any = None
         self._image: Any = None
@@ -83,6 +93,12 @@ class FaceTracker:
         self._last_count = 0
         self.assigner = TrackAssigner(self.config.lost_timeout_ms, self.config.match_max_distance)
         self._filters: dict[int, tuple[OneEuroFilter, OneEuroFilter]] = {}
+        self.started: list[int] = []
+        """Track ids that started on the last ``track`` call."""
+        self.ended: list[int] = []
+        """Track ids that ended (lost timeout, or ``reset``) on the last ``track`` call."""
+        self._pending_ended: list[int] = []
+        self._native_calls = 0
         self.stats: dict[str, int] = {
             "frames": 0,
             "faces": 0,
@@ -110,7 +126,8 @@ class FaceTracker:
             min_tracking_confidence=c.min_tracking_confidence,
             output_facial_transformation_matrixes=True,
         )
-        return vision.FaceLandmarker.create_from_options(opts)
+        with quiet_native_stderr():
+            return vision.FaceLandmarker.create_from_options(opts)
 
     def _raw(self, img: np.ndarray, timestamp_ms: int | None) -> list[tuple[np.ndarray, Any]]:
         """MediaPipe's faces: (landmarks [478,3] pixels, pose [4,4] or None) each."""
@@ -118,11 +135,11 @@ class FaceTracker:
         if timestamp_ms is None:
             if self._image is None:
                 self._image = self._landmarker(video=False)
-            res = self._image.detect(mp_image)
+            res = self._native(self._image.detect, mp_image)
         else:
             if self._video is None:
                 self._video = self._landmarker(video=True)
-            res = self._video.detect_for_video(mp_image, timestamp_ms)
+            res = self._native(self._video.detect_for_video, mp_image, timestamp_ms)
         h, w = img.shape[:2]
         out = []
         mats = res.facial_transformation_matrixes or []
@@ -131,6 +148,14 @@ class FaceTracker:
             pose = np.asarray(mats[i], dtype=np.float64) if i < len(mats) else None
             out.append((lm, pose))
         return out
+
+    def _native(self, call: Any, *args: Any) -> Any:
+        """Call MediaPipe; its first calls print C++ log lines, which are routed to logging."""
+        if self._native_calls >= QUIET_CALLS:
+            return call(*args)
+        self._native_calls += 1
+        with quiet_native_stderr():
+            return call(*args)
 
     # -- public ------------------------------------------------------------------------------
     def track(self, image_rgb: np.ndarray, timestamp_ms: float) -> list[Face]:
@@ -145,11 +170,15 @@ class FaceTracker:
         raw = self._keep_large(self._raw(img, ts))
         if self.config.zoom:
             raw = self._zoom_track(img, raw)
+        known = set(self.assigner.tracks)
         ids, dropped = self.assigner.assign([_bbox(lm) for lm, _ in raw], float(ts))
         for tid in dropped:
             self._filters.pop(tid, None)
             self.stats["lost"] += 1
-        if self.config.smooth:
+        self.started = [i for i in ids if i not in known]
+        self.ended = self._pending_ended + dropped
+        self._pending_ended = []
+        if self.temporal.smooth_landmarks:
             t = ts / 1000.0
             raw = [self._smooth(i, lm, pose, t) for i, (lm, pose) in zip(ids, raw, strict=True)]
         return self._finish(img, raw, ids)
@@ -170,7 +199,9 @@ class FaceTracker:
         self.config.policy = policy
 
     def reset(self) -> None:
-        """Forget tracks and filter state (e.g. after a scene cut or a source change)."""
+        """Forget tracks and filter state (e.g. after a scene cut or a source change); the
+        forgotten tracks are reported as ended by the next ``track`` call."""
+        self._pending_ended += sorted(self.assigner.tracks)
         self.assigner.reset()
         self._filters.clear()
         self._since_scan = 1 << 30
@@ -196,7 +227,8 @@ class FaceTracker:
         patch = window_image(img, win, size)
         if self._zoom is None:  # own image-mode instance: no time-stamp order to keep
             self._zoom = self._landmarker(video=False)
-        res = self._zoom.detect(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=patch))
+        mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=patch)
+        res = self._native(self._zoom.detect, mp_image)
         mats = res.facial_transformation_matrixes or []
         wh = (img.shape[1], img.shape[0])
         out = []
@@ -264,8 +296,8 @@ class FaceTracker:
 
     def _smooth(self, tid: int, lm: np.ndarray, pose: Any, t: float) -> tuple:
         if tid not in self._filters:
-            c = self.config
-            self._filters[tid] = (OneEuroFilter(c.landmark_filter), OneEuroFilter(c.pose_filter))
+            c = self.temporal
+            self._filters[tid] = (OneEuroFilter(c.landmarks), OneEuroFilter(c.pose))
         f_lm, f_pose = self._filters[tid]
         lm = f_lm(lm, t, scale=_size(_bbox(lm)))
         if pose is not None:

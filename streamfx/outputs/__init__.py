@@ -10,7 +10,7 @@ from __future__ import annotations
 from streamfx.outputs.base import Sink
 from streamfx.outputs.file import FileSink
 from streamfx.outputs.preview import NullSink, PreviewSink
-from streamfx.outputs.registry import SINKS, AutoSink, open_sink
+from streamfx.outputs.registry import SINKS, AutoSink, open_sink, register_sink
 from streamfx.outputs.vcam import VirtualCameraSink
 
 __all__ = [
@@ -22,4 +22,5 @@ __all__ = [
     "Sink",
     "VirtualCameraSink",
     "open_sink",
+    "register_sink",
 ]

@@ -1,7 +1,8 @@
 """The sink registry: ``open_sink(spec)`` builds a sink from a spec string.
 
 Specs: ``vcam`` (or ``vcam:BACKEND``), ``preview``, ``null``, ``auto`` (virtual camera, else a
-preview window), or a file path with a video suffix (or ``file:PATH``). The sink is returned
+preview window), or a file path with a video suffix (or ``file:PATH``). Other packages add
+sinks with ``register_sink`` or an entry point in group ``streamfx.sinks``. The sink is returned
 unopened: ``open(width, height, fps)`` needs the source's size. Unknown names list the known ones.
 """
 
@@ -13,17 +14,27 @@ from typing import Any
 from streamfx.errors import ConfigError, SinkError
 from streamfx.outputs.base import Sink
 from streamfx.outputs.file import FileSink
-from streamfx.outputs.preview import NullSink, PreviewSink
+from streamfx.outputs.preview import PreviewSink
 from streamfx.outputs.vcam import VirtualCameraSink
 from streamfx.record import Frame
+from streamfx.registry import Registry
 
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi", ".m4v")
-SINKS: dict[str, type[Sink]] = {
-    "vcam": VirtualCameraSink,
-    "preview": PreviewSink,
-    "null": NullSink,
-    "file": FileSink,
-}
+SINKS: Registry[Sink] = Registry(
+    "sink",
+    {
+        "vcam": "streamfx.outputs.vcam:VirtualCameraSink",
+        "preview": "streamfx.outputs.preview:PreviewSink",
+        "null": "streamfx.outputs.preview:NullSink",
+        "file": "streamfx.outputs.file:FileSink",
+    },
+    group="streamfx.sinks",
+)
+
+
+def register_sink(name: str, factory: type[Sink], replace: bool = False) -> None:
+    """Make ``--sink NAME`` open ``factory(**options)`` (see ``streamfx.registry``)."""
+    SINKS.register(name, factory, replace=replace)
 
 
 class AutoSink(Sink):
@@ -60,11 +71,17 @@ class AutoSink(Sink):
         if self.chosen is not None:
             self.chosen.close()
 
-    def __getattr__(self, item: str) -> Any:  # set_overlay, wants_stop, description, ...
-        chosen = self.__dict__.get("chosen")
-        if chosen is None:
-            raise AttributeError(item)
-        return getattr(chosen, item)
+    @property
+    def wants_stop(self) -> bool:  # type: ignore[override]
+        return self.chosen is not None and self.chosen.wants_stop
+
+    @property
+    def description(self) -> str:
+        return self.chosen.description if self.chosen is not None else self.name
+
+    def set_overlay(self, text: str) -> None:
+        if self.chosen is not None:
+            self.chosen.set_overlay(text)
 
 
 def _filter(cls: type, opts: dict[str, Any]) -> dict[str, Any]:
@@ -94,12 +111,12 @@ def open_sink(spec: str, **opts: Any) -> Sink:
         spec = "vcam"
     if head == "file" and sep:
         return FileSink(rest, **_filter(FileSink, opts))
-    if spec in SINKS and spec != "file":
-        cls = SINKS[spec]
+    if spec != "file" and spec in SINKS:
+        cls = SINKS.get(spec)
         return cls(**_filter(cls, opts))
     if Path(spec).suffix.lower() in VIDEO_SUFFIXES:
         return FileSink(spec, **_filter(FileSink, opts))
     known = ", ".join(
-        [*(k for k in SINKS if k != "file"), "auto", "PATH" + "|".join(VIDEO_SUFFIXES)]
+        [*(k for k in SINKS.names() if k != "file"), "auto", "PATH" + "|".join(VIDEO_SUFFIXES)]
     )
     raise ConfigError(f"unknown sink {spec!r}; expected one of: {known}")

@@ -1,45 +1,51 @@
-"""Building the pipeline the commands run, in one place.
+"""``build_pipeline(config)``: the only place a pipeline is assembled.
 
-``make_pipeline(args)`` calls ``streamfx.runtime.stages.build_pipeline(args)`` (tracking,
-editing, compositing) when that module exists, else the pass-through pipeline. ``--editor none``
-always gives the pass-through pipeline (I/O checks and timing without an editor).
+Every command (``camera``, ``edit``, ``demo``) and every benchmark builds a ``PipelineConfig``
+and calls it. ``editor = "none"`` gives the pass-through pipeline (I/O and timing only);
+anything else gives track -> edit -> compose with the editor ``choose_backend`` picks.
 """
 
 from __future__ import annotations
 
-import argparse
-import importlib
+import logging
+import time
+from dataclasses import dataclass
 
+from streamfx.config import PipelineConfig
 from streamfx.runtime.pipeline import Pipeline, passthrough_pipeline
 
-EDITORS = ("auto", "3dpe", "mesh", "none")
+log = logging.getLogger(__name__)
 
 
-def add_pipeline_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options every pipeline-running command shares (read by ``build_pipeline``)."""
-    g = parser.add_argument_group("editing")
-    g.add_argument(
-        "--editor",
-        choices=EDITORS,
-        default="auto",
-        help="auto: 3dpe for a 3dpe prompt (reference image), else mesh; "
-        "none: no editing (pass-through)",
-    )
-    g.add_argument("--style", default=None, metavar="NAME", help="style preset name or image")
-    g.add_argument("--weights", default=None, metavar="PATH", help="editor weights (3dpe)")
-    g.add_argument("--device", default="cpu", help="torch device for the editor (cpu, cuda)")
-    g.add_argument("--max-faces", type=int, default=4, help="faces edited per frame at most")
+@dataclass
+class Built:
+    """A pipeline and the line saying which editor was picked and why."""
+
+    pipeline: Pipeline
+    reason: str
 
 
-def make_pipeline(args: argparse.Namespace) -> Pipeline:
-    """The pipeline for ``args``: ``build_pipeline(args)`` if available, else pass-through."""
-    if getattr(args, "editor", "auto") == "none":
-        return passthrough_pipeline()
+def build_pipeline(config: PipelineConfig) -> Built:
+    """Assemble the pipeline ``config`` describes; errors in the config or its style come out
+    here, before any frame is read."""
+    if config.editor.editor == "none":
+        return Built(passthrough_pipeline(), "editor none: no editing (pass-through)")
+    from streamfx.backends.select import choose_backend
+    from streamfx.compose.compositor import Compositor
+    from streamfx.face.tracker import FaceTracker
+    from streamfx.runtime.stages import ComposeStage, EditStage, TrackStage
+
+    t0 = time.perf_counter()
+    choice = choose_backend(config.editor, mesh=config.mesh, temporal=config.temporal)
     try:
-        stages = importlib.import_module("streamfx.runtime.stages")
-    except ModuleNotFoundError as exc:
-        if exc.name == "streamfx.runtime.stages":
-            print("streamfx: no editor stages installed; running the pass-through pipeline")
-            return passthrough_pipeline()
+        tracker = FaceTracker(config=config.face, temporal=config.temporal)
+    except BaseException:
+        choice.backend.close()
         raise
-    return stages.build_pipeline(args)
+    stages = [
+        TrackStage(tracker),
+        EditStage(choice.backend),
+        ComposeStage(Compositor(config.compose)),
+    ]
+    log.info("pipeline ready in %.2fs", time.perf_counter() - t0)
+    return Built(Pipeline(stages), choice.reason)

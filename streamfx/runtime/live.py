@@ -33,7 +33,7 @@ from collections.abc import Callable
 from streamfx.capture.base import Source, SourceInfo
 from streamfx.errors import SourceError
 from streamfx.outputs.base import Sink
-from streamfx.record import Frame
+from streamfx.record import Frame, StageError
 from streamfx.runtime.handoff import LatestSlot
 from streamfx.runtime.pipeline import Pipeline, close_run, open_run
 from streamfx.runtime.slate import make_slate
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 class LiveRunner:
     """Runs ``source -> pipeline -> sink`` live; ``run()`` blocks and returns the ``RunStats``.
 
-    fps: output clock rate (default: the source's fps, else 30).
+    fps: output clock rate (default: the source's fps, else ``default_fps``).
     reconnect: reopen the source after a ``SourceError`` (else the run ends with the error).
     backoff_s: (first, longest) wait between reopening attempts; doubles after each failure.
     slate_after_s: how long the last good frame is repeated before the "reconnecting" slate.
@@ -53,6 +53,7 @@ class LiveRunner:
     pace: pace non-live sources (files, demo, images) at their pts, like a camera.
     overlap: run the stages before the expensive one in their own thread (see above).
     on_stats: called with the stats every ``stats_every_s`` seconds from the output loop.
+    t_origin: ``time.monotonic()`` of the command's start, for ``stats.first_output_s``.
     """
 
     def __init__(
@@ -71,6 +72,8 @@ class LiveRunner:
         overlap: bool = True,
         on_stats: Callable[[RunStats], None] | None = None,
         stats_every_s: float = 1.0,
+        default_fps: float = 30.0,
+        t_origin: float | None = None,
     ) -> None:
         self.source, self.pipeline, self.sink = source, pipeline, sink
         self.fps = fps
@@ -85,6 +88,8 @@ class LiveRunner:
         self._segments = [(0, k), (k, n)] if k else [(0, n)]
         self.on_stats = on_stats
         self.stats_every_s = stats_every_s
+        self.default_fps = default_fps
+        self.t_origin = t_origin
         self.stats = RunStats()
         self._stop = threading.Event()
         self._capture_done = threading.Event()
@@ -100,6 +105,7 @@ class LiveRunner:
         self._lost_since: float | None = None
         self._info: SourceInfo | None = None
         self._period = 1.0 / 30.0  # output clock period, set by run()
+        self._warned: set[str] = set()
 
     @property
     def reconnecting(self) -> bool:
@@ -112,10 +118,10 @@ class LiveRunner:
 
     def run(self) -> RunStats:
         """Open source and sink, run until stopped or end of stream, close everything."""
-        info, fps = open_run(self.source, self.pipeline, self.sink, self.fps, 30.0)
+        info, fps = open_run(self.source, self.pipeline, self.sink, self.fps, self.default_fps)
         self._info = info
         self._period = 1.0 / fps
-        self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
+        self.stats = RunStats(source=info.description, sink=self.sink.name, t_origin=self.t_origin)
         threads = [
             threading.Thread(target=self._capture_loop, name="streamfx-capture", daemon=True)
         ]
@@ -238,13 +244,14 @@ class LiveRunner:
         try:
             frame = self.pipeline.process(frame, start, stop)
         except Exception as exc:  # degrade: show the raw frame, keep the stream alive
-            if not self.stats.stage_errors:
-                log.warning("pipeline failed (showing the raw frame): %s", exc)
-            self.stats.count("stage_errors")
             frame.output = None
-            frame.notes["pipeline_error"] = f"{type(exc).__name__}: {exc}"
+            frame.errors.append(StageError("pipeline", f"{type(exc).__name__}: {exc}"))
+        for error in frame.errors:
+            if error.stage not in self._warned:
+                self._warned.add(error.stage)
+                log.warning("%s failed (degraded, stream goes on): %s", error.stage, error.message)
         if last:
-            self.stats.add_frame(frame.timings, frame.notes)
+            self.stats.add_frame(frame)
         return frame
 
     # -- output loop (caller's thread) ------------------------------------------------------
@@ -277,7 +284,7 @@ class LiveRunner:
                 self._report()
 
     def _limits_reached(self) -> bool:
-        if getattr(self.sink, "wants_stop", False):
+        if self.sink.wants_stop:
             return True
         if self.max_frames is not None and self.stats.sent >= self.max_frames:
             return True
@@ -290,22 +297,21 @@ class LiveRunner:
     def _slate(self, last: Frame | None) -> Frame:
         w, h = self._info.width, self._info.height
         image = make_slate(last.result if last is not None else None, w, h)
-        return Frame(image=image, pts=None, t_capture=time.monotonic(), notes={"slate": True})
+        return Frame(image=image, pts=None, t_capture=time.monotonic(), slate=True)
 
     def _send(self, frame: Frame, fresh: bool) -> None:
         t0 = time.perf_counter()
         self.sink.write(frame)
         self.stats.add_time("write", time.perf_counter() - t0)
         self.stats.count("sent")
+        self.stats.add_output()
         if fresh:
             self.stats.add_latency(time.monotonic() - frame.t_capture)
         else:
             self.stats.count("repeated")
 
     def _report(self) -> None:
-        set_overlay = getattr(self.sink, "set_overlay", None)
-        if set_overlay is not None:
-            set_overlay(self.stats.line())
+        self.sink.set_overlay(self.stats.line())
         if self.on_stats is not None:
             self.on_stats(self.stats)
 

@@ -20,7 +20,8 @@ class OfflineRunner:
 
     progress: show a tqdm bar on stderr (total = the source's frame count when known).
     max_frames: stop after this many frames (None: the whole source).
-    fps: the sink's nominal rate (default: the source's fps, else 25).
+    fps: the sink's nominal rate (default: the source's fps, else ``default_fps``).
+    t_origin: ``time.monotonic()`` of the command's start, for ``stats.first_output_s``.
     """
 
     def __init__(
@@ -32,11 +33,15 @@ class OfflineRunner:
         progress: bool = True,
         max_frames: int | None = None,
         fps: float | None = None,
+        default_fps: float = 30.0,
+        t_origin: float | None = None,
     ) -> None:
         self.source, self.pipeline, self.sink = source, pipeline, sink
         self.progress = progress
         self.max_frames = max_frames
         self.fps = fps
+        self.default_fps = default_fps
+        self.t_origin = t_origin
         self.stats = RunStats()
 
     def run(self) -> RunStats:
@@ -44,8 +49,8 @@ class OfflineRunner:
         after everything is closed. Ctrl-C ends early with ``stats.interrupted`` set."""
         from tqdm import tqdm
 
-        info, _ = open_run(self.source, self.pipeline, self.sink, self.fps, 25.0)
-        self.stats = RunStats(source=info.description, sink=getattr(self.sink, "name", ""))
+        info, _ = open_run(self.source, self.pipeline, self.sink, self.fps, self.default_fps)
+        self.stats = RunStats(source=info.description, sink=self.sink.name, t_origin=self.t_origin)
         total = info.frame_count
         if self.max_frames is not None:
             total = min(total, self.max_frames) if total else self.max_frames
@@ -70,10 +75,11 @@ class OfflineRunner:
             frame.timings["read"] = time.perf_counter() - t0
             stats.captured += 1
             frame = self.pipeline.process(frame)
-            stats.add_frame(frame.timings, frame.notes)
+            stats.add_frame(frame)
             t1 = time.perf_counter()
             self.sink.write(frame)
             stats.add_time("write", time.perf_counter() - t1)
             stats.add_latency(time.monotonic() - frame.t_capture)
             stats.sent += 1
+            stats.add_output()
             bar.update(1)

@@ -2,23 +2,30 @@
 
 A stage is any object with ``name: str`` and ``process(frame) -> Frame`` (and optionally
 ``close()``). The pipeline writes each stage's seconds into ``frame.timings[stage.name]``. A stage
-that raises is degraded around: the frame continues without that stage's work, the failure is
-counted and noted in ``frame.notes["stage_errors"]``, and logged once per kind. Only
-``PipelineError`` (a stage saying it cannot be degraded around) propagates.
+that raises is degraded around: the frame continues without that stage's work and the failure
+is recorded in ``frame.errors`` (the runner counts it in ``RunStats``, shows it in the summary
+and, offline, in the exit code). Only ``PipelineError`` (a stage saying it cannot be degraded
+around) propagates.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Protocol, runtime_checkable
 
 from streamfx.errors import PipelineError
-from streamfx.record import Frame
+from streamfx.record import Frame, StageError
 
 log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """A stage holding resources (a tracker, a backend)."""
+
+    def close(self) -> None: ...
 
 
 @runtime_checkable
@@ -32,21 +39,10 @@ class Stage(Protocol):
         ...
 
 
-class PassthroughStage:
-    """The edit stage until an editor is wired in: leaves the frame as it is, says so."""
-
-    name = "edit"
-
-    def process(self, frame: Frame) -> Frame:
-        frame.notes["edit"] = "passthrough"
-        return frame
-
-
 class Pipeline:
     """Runs ``stages`` in order over a frame, timing each.
 
     stages: objects with ``name`` and ``process(frame) -> Frame`` (see ``Stage``).
-    failures: ``"stage: ErrorType: message"`` -> count of degraded failures so far.
     """
 
     def __init__(self, stages: Iterable[Stage] = ()) -> None:
@@ -54,7 +50,6 @@ class Pipeline:
         for stage in self.stages:
             if not callable(getattr(stage, "process", None)) or not getattr(stage, "name", ""):
                 raise TypeError(f"a stage needs a name and process(frame); got {stage!r}")
-        self.failures: Counter[str] = Counter()
 
     @property
     def names(self) -> list[str]:
@@ -86,25 +81,17 @@ class Pipeline:
                 raise
             except Exception as exc:  # degrade: continue without this stage's work
                 frame.output = output
-                self._failed(stage.name, exc, frame)
+                frame.errors.append(StageError(stage.name, f"{type(exc).__name__}: {exc}"))
             frame.timings[stage.name] = time.perf_counter() - t0
         return frame
-
-    def _failed(self, name: str, exc: Exception, frame: Frame) -> None:
-        key = f"{name}: {type(exc).__name__}: {exc}"
-        if not self.failures[key]:
-            log.warning("stage %s failed (degraded, frame passed on): %s", name, exc)
-        self.failures[key] += 1
-        frame.notes.setdefault("stage_errors", {})[name] = f"{type(exc).__name__}: {exc}"
 
     def close(self) -> None:
         """Close every stage that has ``close()``; errors are logged, not raised."""
         for stage in self.stages:
-            close = getattr(stage, "close", None)
-            if close is None:
+            if not isinstance(stage, Closable):
                 continue
             try:
-                close()
+                stage.close()
             except Exception as exc:
                 log.warning("closing stage %s failed: %s", stage.name, exc)
 
@@ -145,5 +132,7 @@ def close_run(sink: Any, pipeline: Pipeline, source: Any) -> None:
 
 
 def passthrough_pipeline() -> Pipeline:
-    """The pipeline used until the editing stages are wired in: a single pass-through edit."""
+    """The pipeline of ``--editor none``: a single pass-through edit (I/O and timing only)."""
+    from streamfx.runtime.stages import PassthroughStage
+
     return Pipeline([PassthroughStage()])

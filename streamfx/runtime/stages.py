@@ -1,26 +1,27 @@
-"""The editing stages of the pipeline and ``build_pipeline``, shared by every command.
+"""The editing stages of the pipeline: track -> edit -> compose.
 
-track (faces, crop, camera) -> edit (the chosen backend, per face) -> compose (paste back).
-A failing edit degrades to the real face for that frame and is counted; it never kills the stream.
+The tracker alone decides when a track starts and ends (its lost timeout); ``TrackStage`` writes
+those events on the frame (``tracks_started`` / ``tracks_ended``) and every per-track state
+downstream (editor smoothing, compositor fades) resets only on them: one missed detection
+resets nothing. A failing edit degrades to the real face for that frame and is recorded on the
+frame (``frame.errors``), from where the runner counts it; it never kills the stream.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import time
-from collections import Counter
 from typing import Any
 
 import numpy as np
 
-from streamfx.record import Frame
+from streamfx.backends.base import EditorBackend
+from streamfx.record import Frame, StageError
 
 log = logging.getLogger(__name__)
 
 
 class TrackStage:
-    """Finds, tracks and aligns faces; adds ``frame.faces``."""
+    """Finds, tracks and aligns faces; adds ``frame.faces`` and the track events."""
 
     name = "track"
 
@@ -28,15 +29,18 @@ class TrackStage:
         self.tracker = tracker
         self._last_ms = -1
 
-    def _timestamp_ms(self, frame: Frame) -> int:
+    def timestamp_ms(self, frame: Frame) -> int:
+        """The frame's time in ms, strictly after the previous one (MediaPipe's video mode
+        needs strictly increasing times; pts may repeat or go back after a reconnect)."""
         t = frame.pts if frame.pts is not None else frame.t_capture
-        ms = int(round(t * 1000.0))
-        ms = max(ms, self._last_ms + 1)  # MediaPipe's video mode needs strictly increasing times
+        ms = max(int(round(t * 1000.0)), self._last_ms + 1)
         self._last_ms = ms
         return ms
 
     def process(self, frame: Frame) -> Frame:
-        frame.faces = list(self.tracker.track(frame.image, self._timestamp_ms(frame)))
+        frame.faces = list(self.tracker.track(frame.image, self.timestamp_ms(frame)))
+        frame.tracks_started = list(self.tracker.started)
+        frame.tracks_ended = list(self.tracker.ended)
         return frame
 
     def close(self) -> None:
@@ -44,37 +48,41 @@ class TrackStage:
 
 
 class EditStage:
-    """Runs the editor backend on every selected face; adds ``frame.edits``."""
+    """Runs the editor backend on the frame's faces (one batch); adds ``frame.edits``.
+
+    camera: a fixed 25-number EG3D label to render every face at (pose correction), or None.
+    Sub-stage times of the backend (``FaceEdit.timings``) go to ``frame.timings["edit/NAME"]``,
+    summed over the frame's faces.
+    """
 
     name = "edit"
 
-    def __init__(self, backend: Any, camera: np.ndarray | None = None) -> None:
+    def __init__(self, backend: EditorBackend, camera: np.ndarray | None = None) -> None:
         self.backend = backend
-        self.camera = camera  # a fixed EG3D label for pose correction, or None
-        self.failures: Counter[str] = Counter()
-        self._live_ids: set[int] = set()
+        self.camera = camera
 
     def process(self, frame: Frame) -> Frame:
-        ids = {f.track_id for f in frame.faces}
-        for lost in self._live_ids - ids:
-            self.backend.reset(lost)
-        self._live_ids = ids
-        for face in frame.faces:
-            try:
-                frame.edits[face.track_id] = self.backend.edit(frame.image, face, self.camera)
-            except Exception as exc:  # degrade: this face shows the real face this frame
-                key = f"{type(exc).__name__}: {exc}"
-                if not self.failures[key]:
-                    log.warning("edit failed for track %s: %s", face.track_id, key)
-                self.failures[key] += 1
-                frame.notes.setdefault("edit_errors", []).append(key)
-        frame.notes["edit"] = self.backend.name
+        frame.editor = self.backend.name
+        for tid in frame.tracks_ended:
+            self.backend.reset(tid)
+        faces = frame.faces
+        if not faces:
+            return frame
+        try:
+            edits = self.backend.edit_faces(frame.image, faces, [self.camera] * len(faces))
+        except Exception as exc:  # degrade: the real faces show on this frame
+            message = f"{type(exc).__name__}: {exc}"
+            frame.errors.append(StageError(self.name, message))
+            return frame
+        for face, edit in zip(faces, edits, strict=True):
+            frame.edits[face.track_id] = edit
+            for sub, seconds in edit.timings.items():
+                key = f"{self.name}/{sub}"
+                frame.timings[key] = frame.timings.get(key, 0.0) + seconds
         return frame
 
     def close(self) -> None:
-        close = getattr(self.backend, "close", None)
-        if close:
-            close()
+        self.backend.close()
 
 
 class ComposeStage:
@@ -86,49 +94,17 @@ class ComposeStage:
         self.compositor = compositor
 
     def process(self, frame: Frame) -> Frame:
-        frame.output = self.compositor.compose(frame.image, frame.faces, frame.edits)
+        frame.output = self.compositor.compose(
+            frame.image, frame.faces, frame.edits, ended=frame.tracks_ended
+        )
         return frame
 
 
-def build_stages(
-    editor: str = "auto",
-    style: str | None = None,
-    weights: str | None = None,
-    device: str = "cpu",
-    max_faces: int = 4,
-) -> tuple[list[Any], str]:
-    """The track -> edit -> compose stages and the line saying which editor was picked and why."""
-    from streamfx.backends.select import choose_backend
-    from streamfx.compose import Compositor
-    from streamfx.face import FaceTracker
+class PassthroughStage:
+    """The edit stage of ``--editor none``: leaves the frame as it is, says so."""
 
-    t0 = time.perf_counter()
-    choice = choose_backend(editor, style, weights=weights, device=device)
-    tracker = FaceTracker(config=_tracker_config(max_faces))
-    stages = [TrackStage(tracker), EditStage(choice.backend), ComposeStage(Compositor())]
-    log.info("pipeline ready in %.2fs", time.perf_counter() - t0)
-    return stages, choice.reason
+    name = "edit"
 
-
-def _tracker_config(max_faces: int) -> Any:
-    from streamfx.errors import ConfigError
-    from streamfx.face.config import FaceConfig
-
-    if max_faces < 1:
-        raise ConfigError(f"--max-faces must be at least 1, got {max_faces}")
-    return FaceConfig(max_faces=max_faces)
-
-
-def build_pipeline(args: argparse.Namespace) -> Any:
-    """The pipeline the ``camera``, ``edit`` and ``demo`` commands run, from their arguments."""
-    from streamfx.runtime.pipeline import Pipeline
-
-    stages, reason = build_stages(
-        editor=getattr(args, "editor", "auto") or "auto",
-        style=getattr(args, "style", None),
-        weights=getattr(args, "weights", None),
-        device=getattr(args, "device", "cpu") or "cpu",
-        max_faces=getattr(args, "max_faces", 4),
-    )
-    print(f"streamfx: {reason}")
-    return Pipeline(stages)
+    def process(self, frame: Frame) -> Frame:
+        frame.editor = "passthrough"
+        return frame

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from streamfx.record import Frame
+
 WINDOW = 4096  # samples kept per series for percentiles (most recent)
 
 
@@ -48,8 +50,12 @@ class RunStats:
     frames replaced before the pipeline took them (the only place frames are dropped).
     superseded: processed frames replaced before an output tick showed them.
     source_errors / reconnects: source failures and successful reopenings.
-    stage_errors: pipeline failures the runner degraded around (raw frame shown).
-    edit: what the edit stage reported in ``frame.notes["edit"]`` (e.g. "passthrough").
+    stage_errors: frames on which a stage other than the editor failed and was degraded around.
+    edit_errors: frames on which the editor failed (the real faces were shown).
+    errors: stage -> (first error message, frames it failed on), in the order first seen.
+    tracked / no_face: frames that went through face tracking / that had no face in them.
+    edit: the editor that ran (``Frame.editor``: "mesh", "3dpe", "passthrough").
+    first_output_s: seconds from ``t_origin`` (the command's start) to the first frame out.
     """
 
     captured: int = 0
@@ -61,15 +67,21 @@ class RunStats:
     source_errors: int = 0
     reconnects: int = 0
     stage_errors: int = 0
+    edit_errors: int = 0
+    tracked: int = 0
+    no_face: int = 0
     slates: int = 0
     interrupted: bool = False
     edit: str = ""
     source: str = ""
     sink: str = ""
     stages: dict[str, Series] = field(default_factory=dict)
+    errors: dict[str, list] = field(default_factory=dict)
     latency: Series = field(default_factory=Series)
     t_start: float = field(default_factory=time.monotonic)
+    t_origin: float | None = None
     t_end: float | None = None
+    first_output_s: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, name: str, n: int = 1) -> None:
@@ -81,14 +93,34 @@ class RunStats:
         with self.lock:
             self.stages.setdefault(stage, Series()).add(seconds)
 
-    def add_frame(self, timings: dict[str, float], notes: dict[str, Any]) -> None:
-        """Record one processed frame's per-stage timings and its edit note."""
+    def add_frame(self, frame: Frame) -> None:
+        """Record one processed frame: its per-stage timings, faces, editor and errors."""
         with self.lock:
             self.processed += 1
-            for stage, seconds in timings.items():
+            for stage, seconds in frame.timings.items():
                 self.stages.setdefault(stage, Series()).add(seconds)
-            if "edit" in notes:
-                self.edit = str(notes["edit"])
+            if frame.editor:
+                self.edit = frame.editor
+            if "track" in frame.timings and not any(e.stage == "track" for e in frame.errors):
+                self.tracked += 1
+                self.no_face += not frame.faces
+            failed = {e.stage: e.message for e in reversed(frame.errors)}
+            for stage, message in failed.items():
+                entry = self.errors.setdefault(stage, [message, 0])
+                entry[1] += 1
+            self.edit_errors += "edit" in failed
+            self.stage_errors += any(stage != "edit" for stage in failed)
+
+    def add_output(self) -> None:
+        """Note that a frame went out (the first one sets ``first_output_s``)."""
+        if self.first_output_s is None:
+            origin = self.t_start if self.t_origin is None else self.t_origin
+            self.first_output_s = time.monotonic() - origin
+
+    @property
+    def degraded(self) -> int:
+        """Frames on which any stage failed and was degraded around."""
+        return self.edit_errors + self.stage_errors
 
     def add_latency(self, seconds: float) -> None:
         with self.lock:
@@ -122,6 +154,11 @@ class RunStats:
                 "source_errors": self.source_errors,
                 "reconnects": self.reconnects,
                 "stage_errors": self.stage_errors,
+                "edit_errors": self.edit_errors,
+                "errors": {k: {"first": v[0], "frames": v[1]} for k, v in self.errors.items()},
+                "tracked": self.tracked,
+                "no_face": self.no_face,
+                "first_output_s": self.first_output_s,
                 "fps_in": self.captured / dt,
                 "fps_processed": self.processed / dt,
                 "fps_out": self.sent / dt,
@@ -146,6 +183,8 @@ class RunStats:
             + (f" (+{s['superseded']} after processing)" if s["superseded"] else "")
             + f" | latency p50 {lat['p50']:.0f} ms"
             f" p95 {lat['p95']:.0f} ms"
+            + (f" | DEGRADED: edit failed on {s['edit_errors']}" if s["edit_errors"] else "")
+            + (f" | DEGRADED: stage failed on {s['stage_errors']}" if s["stage_errors"] else "")
         )
 
 
@@ -154,8 +193,10 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
     followed by frame counts, rates and latency percentiles."""
     s = stats.summary() if isinstance(stats, RunStats) else stats
     rows = [f"{'stage':<22}{'mean ms':>9}{'p50 ms':>9}{'p95 ms':>9}{'fps':>9}{'frames':>8}"]
-    for name, t in s["stages"].items():
+    for name, t in _ordered(s["stages"]):
         label = f"{name} ({s['edit']})" if name == "edit" and s.get("edit") else name
+        if "/" in name:  # a sub-stage: indented under its stage, no fps of its own
+            label = "  " + name.split("/", 1)[1]
         fps = 1e3 / t["mean_ms"] if t["mean_ms"] > 0 else float("inf")
         fps_text = f"{fps:>9.1f}" if fps < 1e5 else f"{'>1e5':>9}"
         rows.append(
@@ -174,9 +215,31 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
             f"latency capture->output ms: p50 {lat['p50']:.1f}, p95 {lat['p95']:.1f}, "
             f"p99 {lat['p99']:.1f}, max {lat['max']:.1f}"
         )
-    if s["source_errors"] or s["stage_errors"]:
-        rows.append(
-            f"source errors {s['source_errors']} (reconnected {s['reconnects']}), "
-            f"stage errors {s['stage_errors']}"
-        )
+    if s["source_errors"]:
+        rows.append(f"source errors {s['source_errors']} (reconnected {s['reconnects']})")
+    rows += accounting_lines(s)
     return "\n".join(rows)
+
+
+def accounting_lines(s: dict[str, Any]) -> list[str]:
+    """What went wrong, in words: frames without a face, failed editor, failed stages."""
+    lines = []
+    if s["tracked"] and s["no_face"]:
+        lines.append(f"no face in {s['no_face']} of {s['tracked']} frames")
+    for stage, e in s["errors"].items():
+        what = "editor" if stage == "edit" else f"stage {stage}"
+        lines.append(f"{what} failed on {e['frames']} frames: {e['first']}")
+    if s.get("first_output_s") is not None:
+        lines.append(f"first frame out {s['first_output_s']:.2f} s after start")
+    return lines
+
+
+def _ordered(stages: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Stages in first-seen order, each followed by its sub-stages (``"edit/render"``)."""
+    top = [k for k in stages if "/" not in k]
+    out = []
+    for name in top:
+        out.append((name, stages[name]))
+        out += [(k, stages[k]) for k in stages if k.startswith(name + "/")]
+    out += [(k, v) for k, v in stages.items() if "/" in k and k.split("/")[0] not in top]
+    return out

@@ -1,1 +1,1 @@
-"""streamfx.temporal"""
+"""streamfx.temporal: filters over time (landmarks, poses, triplanes); see ``config``."""

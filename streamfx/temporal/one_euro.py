@@ -7,21 +7,10 @@ jitter), fast ones lightly (little lag). Used for face landmarks and head poses.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
-
-@dataclass
-class OneEuroParams:
-    """Parameters of a One-Euro filter."""
-
-    min_cutoff: float = 1.0
-    """Cut-off frequency (Hz) at zero speed: lower = steadier when still, more lag."""
-    beta: float = 0.05
-    """Speed coefficient: how fast the cut-off rises with speed (per unit of ``scale``/s)."""
-    d_cutoff: float = 1.0
-    """Cut-off frequency (Hz) of the speed estimate."""
+from streamfx.temporal.config import OneEuroParams
 
 
 def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:

@@ -7,20 +7,9 @@ so only appearance is averaged, never the pose.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-
-@dataclass
-class TriplaneSmootherConfig:
-    """Parameters of the motion-adaptive exponential moving average."""
-
-    min_weight: float = 0.35
-    """Weight of the new triplane when the face does not move (lower = steadier, more lag)."""
-
-    motion_scale: float = 0.05
-    """Mean absolute triplane change at which the new triplane is taken as is (weight 1)."""
+from streamfx.temporal.config import TriplaneSmootherConfig
 
 
 class TriplaneSmoother:

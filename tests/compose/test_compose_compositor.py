@@ -7,25 +7,30 @@ import copy
 import cv2
 import numpy as np
 import pytest
-from skimage import data
 
+from streamfx.backends.mesh.assets import astronaut
 from streamfx.compose import ComposeConfig, Compositor, hull_mask
-from streamfx.errors import ConfigError, InputError, ModelFileError
-from streamfx.face import FaceConfig
+from streamfx.errors import ConfigError, InputError
+from streamfx.face.align import eg3d_crop_transform, five_points, warp_crop
+from streamfx.face.types import Face
 from streamfx.record import FaceEdit
 
 
 @pytest.fixture(scope="module")
 def scene():
-    """The astronaut photo and its detected face (real MediaPipe landmarks and crop)."""
-    from streamfx.face import FaceTracker
-
-    img = data.astronaut()
-    try:
-        with FaceTracker(FaceConfig(max_faces=2)) as tr:
-            (face,) = tr.detect(img)
-    except ModelFileError as exc:
-        pytest.skip(f"face model unavailable: {exc}")
+    """The astronaut photo and its face: the shipped MediaPipe landmarks and the EG3D crop
+    (no face model needed)."""
+    img, lm = astronaut()
+    to_crop, from_crop = eg3d_crop_transform(five_points(lm), (img.shape[1], img.shape[0]))
+    lo, hi = lm[:, :2].min(0), lm[:, :2].max(0)
+    face = Face(
+        track_id=0,
+        landmarks=lm,
+        bbox=(float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])),
+        crop=warp_crop(img, to_crop, 512),
+        to_crop=to_crop,
+        from_crop=from_crop,
+    )
     return img, face
 
 
@@ -119,7 +124,7 @@ def test_alpha_mask_any_resolution(scene) -> None:
 def test_fade_out_when_lost_and_back_in(scene) -> None:
     img, face = scene
     white = FaceEdit(np.full((512, 512, 3), 255, np.uint8))
-    comp = Compositor(ComposeConfig(fade_frames=4, color_match="none"))
+    comp = Compositor(ComposeConfig(fade_frames=4, color_match="none", hold_frames=0))
     c = tuple(int(v) for v in cv2.transform(np.array([[[255.5, 300.0]]]), face.from_crop)[0, 0])
     base = float(img[c[1], c[0]].mean())
 
@@ -133,7 +138,27 @@ def test_fade_out_when_lost_and_back_in(scene) -> None:
     assert level(comp.compose(img, [face], {0: white})) == pytest.approx(0.5, abs=0.02)
     for _ in range(2):
         comp.compose(img, [], {})
-    assert comp.compose(img, [], {}) is img and not comp.tracks
+    assert comp.compose(img, [], {}) is img and comp.tracks  # faded out, state kept
+    assert comp.compose(img, [], {}, ended=[0]) is img and not comp.tracks
+
+
+def test_a_missed_detection_holds_the_edit_and_only_an_end_resets(scene) -> None:
+    img, face = scene
+    white = FaceEdit(np.full((512, 512, 3), 255, np.uint8))
+    comp = Compositor(ComposeConfig(fade_frames=4, color_match="none", hold_frames=2))
+    c = tuple(int(v) for v in cv2.transform(np.array([[[255.5, 300.0]]]), face.from_crop)[0, 0])
+    base = float(img[c[1], c[0]].mean())
+
+    def level(out: np.ndarray) -> float:
+        return (float(out[c[1], c[0]].mean()) - base) / (255.0 - base)
+
+    for _ in range(4):
+        comp.compose(img, [face], {0: white})
+    held = [level(comp.compose(img, [], {})) for _ in range(3)]
+    assert held == pytest.approx([1.0, 1.0, 0.75], abs=0.02)  # two misses held, then fading
+    assert level(comp.compose(img, [face], {0: white})) == pytest.approx(1.0, abs=0.02)
+    comp.compose(img, [face], {0: white}, ended=[0])  # the tracker ended track 0: fresh start
+    assert level(comp.compose(img, [face], {0: white})) == pytest.approx(0.5, abs=0.02)
 
 
 def test_several_faces_and_no_face(scene) -> None:
@@ -148,7 +173,7 @@ def test_several_faces_and_no_face(scene) -> None:
     other.to_crop = face.to_crop - face.to_crop[:, :1] * 512 * np.array([[0, 0, 1]])
     red = np.zeros((512, 512, 3), np.uint8)
     red[..., 0] = 255
-    comp = Compositor(ComposeConfig(fade_frames=1, color_match="none"))
+    comp = Compositor(ComposeConfig(fade_frames=1, color_match="none", hold_frames=0))
     out = comp.compose(frame, [face, other], {0: FaceEdit(red), 7: FaceEdit(red)})
     for dx in (0, 512):
         x, y = int((face.bbox[0] + face.bbox[2]) / 2) + dx, int((face.bbox[1] + face.bbox[3]) / 2)

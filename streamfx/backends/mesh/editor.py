@@ -7,13 +7,13 @@ MediaPipe face mesh is the geometry, styles are image effects that read the G-bu
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
 import numpy as np
 
 from streamfx.backends.base import EditorBackend
+from streamfx.backends.mesh.config import MeshConfig
 from streamfx.backends.mesh.gbuffer import GBuffer, render_gbuffer
 from streamfx.backends.mesh.lift import (
     affine_scale,
@@ -25,32 +25,8 @@ from streamfx.backends.mesh.lift import (
 )
 from streamfx.backends.mesh.styles import apply_effect, get_effect
 from streamfx.errors import ConfigError, InputError
-from streamfx.face.types import CROP_SIZE, Face
+from streamfx.face.types import Face
 from streamfx.record import FaceEdit
-
-
-@dataclass
-class MeshConfig:
-    """Settings of the mesh editor."""
-
-    work_size: int = 0
-    """Resolution (side) of the geometry maps and of the expensive style filters; the output
-    crop is always 512. 0 (auto): the resolution the crop has in the frame (512 / crop scale,
-    so nothing finer than the source pixels is computed), rounded to 16 and kept within
-    [min_work, max_work]."""
-
-    min_work: int = 128
-    """Smallest automatic working size."""
-
-    max_work: int = 256
-    """Largest automatic working size (256 keeps one face above 30 fps on two CPU cores)."""
-
-    crossfade_frames: int = 0
-    """After ``set_style``, each face cross-fades from the old style to the new one over this
-    many of its frames (counted per track, so offline runs are deterministic); 0 = cut."""
-
-    crop_size: int = CROP_SIZE
-    """Output crop size (the EG3D crop: 512)."""
 
 
 class MeshEditor(EditorBackend):
@@ -72,15 +48,6 @@ class MeshEditor(EditorBackend):
 
     def __init__(self, style: str = "cartoon", config: MeshConfig | None = None) -> None:
         self.config = config or MeshConfig()
-        c = self.config
-        if c.work_size != 0 and not 32 <= c.work_size <= 2048:
-            raise ConfigError(f"work_size must be 0 (auto) or in [32, 2048], got {c.work_size}")
-        if not 32 <= c.min_work <= c.max_work <= 2048:
-            raise ConfigError(
-                f"need 32 <= min_work <= max_work <= 2048, got {c.min_work}, {c.max_work}"
-            )
-        if c.crossfade_frames < 0:
-            raise ConfigError(f"crossfade_frames must be >= 0, got {c.crossfade_frames}")
         self.style = ""
         self._effect = "identity"
         self._params: dict[str, Any] = {}

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from streamfx.capture.demo import YAW_DEG, DemoSource, head_motion
+from streamfx.demo.clip import YAW_DEG, DemoSource, head_motion
 from streamfx.errors import ConfigError, SourceError
 
 

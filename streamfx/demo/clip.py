@@ -50,10 +50,10 @@ def head_motion(t: float) -> tuple[float, float, float, float, float]:
 class DemoSource(Source):
     """A generated clip of ``seconds`` at ``fps``, frames of ``width`` x ``height``.
 
-    Frames carry ``pts = i / fps`` and ``t_capture``; ``frame.notes["demo_pose"]`` holds the
-    (yaw, pitch, roll) in radians used to render it (``landmarks_at(t)`` gives the rendered
-    head's ground-truth landmarks, for tests and tracker-free demos). ``loop`` restarts
-    instead of ending.
+    Frames carry ``pts = i / fps`` and ``t_capture``; ``head_motion(pts)`` is the (yaw, pitch,
+    roll, dx, dy) used to render a frame and ``landmarks_at(t)`` the rendered head's
+    ground-truth landmarks (for tests and tracker-free demos). ``loop`` restarts instead of
+    ending.
     """
 
     name = "demo"
@@ -186,10 +186,8 @@ class DemoSource(Source):
             return None
         i = self._i
         self._i += 1
-        image, pose = self.render_at((i % self._n) / self.fps)
-        frame = Frame(image=image, pts=i / self.fps, t_capture=self.now(), index=i)
-        frame.notes["demo_pose"] = pose
-        return frame
+        image, _ = self.render_at((i % self._n) / self.fps)
+        return Frame(image=image, pts=i / self.fps, t_capture=self.now(), index=i)
 
     def close(self) -> None:
         """Nothing to release; safe to call twice."""

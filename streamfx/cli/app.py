@@ -1,0 +1,150 @@
+"""The command line, generated from dataclasses with tyro.
+
+A command module defines ``Command`` (a dataclass: each field is a flag, the docstring under it
+is its help) and ``run(cmd) -> int``. A group of commands (``bench``, ``weights``, ``styles``)
+defines ``SUBCOMMANDS = {name: (module, one-line help)}``. Commands that run a pipeline subclass
+``streamfx.config.PipelineConfig`` and ``RunOptions``: ``--config FILE.toml`` loads saved
+settings (flags given on the same line override them) and ``--print-config`` prints the
+effective ones. Modules are imported only when their command runs, so ``--help`` is quick.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import sys
+import textwrap
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import tyro
+
+from streamfx.config import PipelineConfig, dump_config, load_config
+
+EXIT_CODES = """exit codes:
+  0    done
+  1    internal error (a bug; STREAMFX_DEBUG=1 shows the traceback)
+  2    bad input, settings, style or missing dependency: nothing was processed
+  3    finished, but a stage failed on some frames (e.g. the editor): the output was written,
+       the summary says how many frames and the first error
+  130  interrupted (Ctrl-C or SIGTERM)"""
+
+
+@dataclass
+class RunOptions:
+    """Options of every command that runs a pipeline."""
+
+    config: str | None = None
+    """Read settings from this TOML file first (as --print-config writes them); flags on the
+    command line override it."""
+    print_config: bool = False
+    """Print the effective settings as TOML (for --config) and exit."""
+    verbose: Annotated[bool, tyro.conf.arg(aliases=("-v",))] = False
+    """Debug logs, including MediaPipe's native log lines."""
+
+
+def pipeline_config(cmd: Any) -> PipelineConfig:
+    """The ``PipelineConfig`` part of a command (its sections, without its own options)."""
+    names = [f.name for f in dataclasses.fields(PipelineConfig)]
+    return PipelineConfig(**{name: getattr(cmd, name) for name in names})
+
+
+def _config_path(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--config" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _default(cls: type, argv: list[str]) -> Any:
+    """The command's defaults, from ``--config FILE`` when given."""
+    default = cls()
+    path = _config_path(argv)
+    if path and issubclass(cls, PipelineConfig):
+        loaded = load_config(path)
+        names = [f.name for f in dataclasses.fields(PipelineConfig)]
+        default = dataclasses.replace(default, **{n: getattr(loaded, n) for n in names})
+    return default
+
+
+def parse(cls: type, argv: list[str], prog: str, description: str) -> Any:
+    """Parse ``argv`` into a ``cls`` instance (tyro exits with status 2 on bad flags)."""
+    _unwrap_docstrings()
+    return tyro.cli(cls, args=argv, prog=prog, description=description, default=_default(cls, argv))
+
+
+def setup_logging(verbose: bool) -> None:
+    """WARNING and up on stderr; DEBUG (and native MediaPipe lines) with ``--verbose``."""
+    import os
+
+    if verbose:
+        os.environ.setdefault("STREAMFX_NATIVE_LOGS", "1")
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="streamfx: %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def dispatch(module_name: str, argv: list[str], prog: str, help_: str) -> int:
+    """Run the command (or group) in ``module_name`` on ``argv``."""
+    mod = importlib.import_module(module_name)
+    groups = getattr(mod, "SUBCOMMANDS", None)
+    if groups is not None:
+        return _dispatch_group(mod, groups, argv, prog, help_)
+    description = (mod.__doc__ or help_).strip()
+    cmd = parse(mod.Command, argv, prog, description)
+    if isinstance(cmd, RunOptions):
+        setup_logging(cmd.verbose)
+        if cmd.print_config:
+            print(dump_config(pipeline_config(cmd)), end="")
+            return 0
+    else:
+        setup_logging(False)
+    return int(mod.run(cmd) or 0)
+
+
+def _dispatch_group(mod: Any, groups: dict, argv: list[str], prog: str, help_: str) -> int:
+    default = getattr(mod, "DEFAULT", None)
+    if not argv or argv[0] in ("-h", "--help"):
+        if default and not argv:
+            return dispatch(groups[default][0], [], f"{prog} {default}", groups[default][1])
+        print(group_help(prog, help_, groups))
+        return 0 if argv else 2
+    name, rest = argv[0], argv[1:]
+    name = getattr(mod, "ALIASES", {}).get(name, name)
+    if name not in groups:
+        print(group_help(prog, help_, groups), file=sys.stderr)
+        print(f"{prog}: error: unknown command {name!r}", file=sys.stderr)
+        return 2
+    module, sub_help = groups[name]
+    return dispatch(module, rest, f"{prog} {name}", sub_help)
+
+
+def group_help(prog: str, help_: str, groups: dict[str, tuple[str, str]]) -> str:
+    """Usage text of a command group: its commands with one line each."""
+    width = max(len(n) for n in groups) + 2
+    rows = "\n".join(f"  {name:<{width}}{text}" for name, (_, text) in groups.items())
+    return f"usage: {prog} COMMAND [OPTIONS]\n\n{help_}\n\ncommands:\n{rows}\n\n" + (
+        f"'{prog} COMMAND --help' shows a command's options."
+    )
+
+
+def _unwrap_docstrings() -> None:
+    """Join the wrapped lines of field docstrings into one paragraph in the help text.
+
+    tyro keeps a line break before an indented continuation line; our docstrings wrap at 100
+    columns, so the help would break mid-sentence. Blank lines still separate paragraphs.
+    """
+    strings = getattr(getattr(tyro, "_strings", None), "remove_single_line_breaks", None)
+    if strings is None or getattr(strings, "_streamfx", False):
+        return
+
+    def unwrap(text: str) -> str:
+        paragraphs = textwrap.dedent(text).split("\n\n")
+        return "\n\n".join(" ".join(p.split()) for p in paragraphs).strip()
+
+    unwrap._streamfx = True  # type: ignore[attr-defined]
+    tyro._strings.remove_single_line_breaks = unwrap  # type: ignore[attr-defined]
