@@ -27,9 +27,9 @@ def _rotation(label: np.ndarray) -> np.ndarray:
 
 def rotation_error_deg(reference: np.ndarray, label: np.ndarray) -> float:
     """Angle (degrees) of the rotation between two cameras given as 25-number EG3D labels."""
-    rel = _rotation(reference).T @ _rotation(label)
-    cos = np.clip((np.trace(rel) - 1.0) / 2.0, -1.0, 1.0)
-    return math.degrees(math.acos(float(cos)))
+    # ||R1 - R2||_F = 2 sqrt(2) sin(angle / 2): exact near 0, where acos of the trace is not
+    chord = float(np.linalg.norm(_rotation(reference) - _rotation(label)))
+    return math.degrees(2.0 * math.asin(min(1.0, chord / (2.0 * math.sqrt(2.0)))))
 
 
 def angle_errors_deg(reference: np.ndarray, label: np.ndarray) -> tuple[float, float, float]:

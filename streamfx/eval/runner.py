@@ -83,9 +83,10 @@ class EvalResult:
         return {"summary": self.summary, "meta": self.meta, "frames": self.frames}
 
 
-def _thumb(image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+def _thumb(image: np.ndarray, box: tuple[float, float, float, float], pad: float) -> np.ndarray:
+    """A THUMB x THUMB picture of ``box`` grown ``pad`` times (uint8 RGB)."""
     x0, y0, x1, y1 = box
-    c, half = ((x0 + x1) / 2.0, (y0 + y1) / 2.0), 0.75 * max(x1 - x0, y1 - y0, 8.0)
+    c, half = ((x0 + x1) / 2.0, (y0 + y1) / 2.0), pad / 2.0 * max(x1 - x0, y1 - y0, 8.0)
     s = THUMB / (2.0 * half)
     m = np.array([[s, 0.0, THUMB / 2.0 - s * c[0]], [0.0, s, THUMB / 2.0 - s * c[1]]])
     return cv2.warpAffine(image, m, (THUMB, THUMB), flags=cv2.INTER_AREA)
@@ -143,7 +144,9 @@ class Evaluator:
         heap = self.heaps[key]
         if len(heap) >= self.options.worst and value <= heap[0].value:
             return
-        ex = Example(value, pair.index, tid, _thumb(pair.original, box), _thumb(pair.edited, box))
+        pad = 1.5 if tid >= 0 else 1.0  # a face with its surroundings, or the whole frame
+        thumbs = _thumb(pair.original, box, pad), _thumb(pair.edited, box, pad)
+        ex = Example(value, pair.index, tid, *thumbs)
         (heapq.heappushpop if len(heap) >= self.options.worst else heapq.heappush)(heap, ex)
 
     def _identity(self, pair: FramePair, face: Face, edited: Face | None) -> float | None:
