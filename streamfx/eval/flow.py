@@ -94,8 +94,11 @@ def union_box(
         if not len(xs):
             continue
         b = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
-        box = b if box is None else (min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]),
-                                      max(box[3], b[3]))  # fmt: skip
+        box = (
+            b
+            if box is None
+            else (min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3]))
+        )
     if box is None:
         return None
     h, w = shape[:2]

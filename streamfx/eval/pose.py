@@ -75,8 +75,14 @@ def pose_metrics(
 ) -> dict[str, float | None]:
     """Pose and landmark errors of the edited face against the original (or ``target``, a
     25-number label the edit was corrected to). All None when the edit shows no face."""
-    keys = ("pose_error_deg", "yaw_error_deg", "pitch_error_deg", "roll_error_deg",
-            "landmark_error_px", "landmark_error_rel")  # fmt: skip
+    keys = (
+        "pose_error_deg",
+        "yaw_error_deg",
+        "pitch_error_deg",
+        "roll_error_deg",
+        "landmark_error_px",
+        "landmark_error_rel",
+    )
     out: dict[str, float | None] = dict.fromkeys(keys)
     if edited is None:
         return out

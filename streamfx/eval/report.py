@@ -27,8 +27,15 @@ from streamfx.errors import SinkError, require
 from streamfx.eval import metrics as mx
 from streamfx.eval.runner import SHEET_METRICS, EvalResult, Example
 
-CURVES = ("identity_distance", "flicker", "warp_error", "seam", "pose_error_deg",
-          "edit_strength", "background_change")  # fmt: skip
+CURVES = (
+    "identity_distance",
+    "flicker",
+    "warp_error",
+    "seam",
+    "pose_error_deg",
+    "edit_strength",
+    "background_change",
+)
 #: Reference lines drawn under a metric's curve (the original's own figure).
 BASELINES = {"warp_error": "warp_error_original"}
 LABELS = {m.key: m for m in (*mx.METRICS, *mx.FRAME_METRICS)}
@@ -100,8 +107,11 @@ def plot_worst(result: EvalResult, path: Path) -> Path:
             gap = np.full((ex.original.shape[0], 4, 3), 255, np.uint8)
             ax.imshow(np.concatenate([ex.original, gap, ex.edited], axis=1))
             word = "strongest" if key == "edit_strength" else "worst"
-            ax.set_title(f"{LABELS[key].label}: {ex.value:.3g}\n{word} #{c + 1}, frame "
-                         f"{ex.index} (original | edit)", fontsize=7)  # fmt: skip
+            ax.set_title(
+                f"{LABELS[key].label}: {ex.value:.3g}\n{word} #{c + 1}, frame "
+                f"{ex.index} (original | edit)",
+                fontsize=7,
+            )
     fig.tight_layout()
     fig.savefig(path)
     return path
@@ -130,8 +140,13 @@ def plot_summary(result: EvalResult, path: Path) -> Path:
     ax = fig.subplots()
     ax.axis("off")
     cells = [[label, value, unit] for _, label, value, unit in rows]
-    table = ax.table(cellText=cells, colLabels=["metric", "mean", "unit"], loc="center",
-                     cellLoc="left", colWidths=[0.5, 0.2, 0.3])  # fmt: skip
+    table = ax.table(
+        cellText=cells,
+        colLabels=["metric", "mean", "unit"],
+        loc="center",
+        cellLoc="left",
+        colWidths=[0.5, 0.2, 0.3],
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     s = result.summary

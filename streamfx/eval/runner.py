@@ -25,8 +25,15 @@ from streamfx.eval.seams import measure_seam
 from streamfx.face.types import Face
 
 #: Metrics whose worst frames go on the contact sheet (frame-level ones show the whole frame).
-SHEET_METRICS = ("identity_distance", "flicker", "warp_error", "seam", "pose_error_deg",
-                 "edit_strength", "background_change")  # fmt: skip
+SHEET_METRICS = (
+    "identity_distance",
+    "flicker",
+    "warp_error",
+    "seam",
+    "pose_error_deg",
+    "edit_strength",
+    "background_change",
+)
 #: The edited face's own landmarks align its identity crop only when they moved by more than
 #: this many face sizes (a re-posed or moved face); else the original's are used, so detector
 #: jitter is not counted as identity change.
@@ -103,8 +110,10 @@ class _Ids:
         free = list(self.prev)
         for f in sorted(faces, key=lambda f: -f.size):
             c = np.array([(f.bbox[0] + f.bbox[2]) / 2, (f.bbox[1] + f.bbox[3]) / 2])
-            dist = [np.hypot(*(c - [(p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2]))
-                    for p in free]  # fmt: skip
+            dist = [
+                np.hypot(*(c - [(p.bbox[0] + p.bbox[2]) / 2, (p.bbox[1] + p.bbox[3]) / 2]))
+                for p in free
+            ]
             j = int(np.argmin(dist)) if dist else -1
             if j >= 0 and dist[j] < 0.8 * f.size:
                 f.track_id = free.pop(j).track_id
@@ -205,8 +214,13 @@ class Evaluator:
         bg, kept = mx.background_change(pair.original, pair.edited, fg)
         h, w = pair.original.shape[:2]
         self._keep("background_change", bg, pair, -1, (0.0, 0.0, float(w), float(h)))
-        frame = {"index": pair.index, "t_ms": round(pair.t_ms, 3), "faces": recs,
-                 "background_change": bg, "containment": kept}  # fmt: skip
+        frame = {
+            "index": pair.index,
+            "t_ms": round(pair.t_ms, 3),
+            "faces": recs,
+            "background_change": bg,
+            "containment": kept,
+        }
         self.frames.append(frame)
         self.prev = pair
         return frame
