@@ -1,10 +1,11 @@
 """Pose fidelity: head pose and landmarks re-detected on the edit against the original's.
 
 Head pose is compared through EG3D camera labels (``Face.camera``, from MediaPipe's facial
-transformation matrix): the error is the rotation angle between the two cameras (degrees), plus
-the signed yaw / pitch / roll differences of ``streamfx.face.pose.camera_angles`` (edit minus
-reference). When the edit corrects the pose to a fixed camera, that camera is the reference.
-Landmark error is the mean 2-D distance over all landmarks, in pixels and in face sizes.
+transformation matrix): the error is the angle (degrees) of the rotation between the two views
+(viewing direction and roll, ``view_rotation``), plus the signed yaw / pitch / roll differences
+of ``streamfx.face.pose.camera_angles`` (edit minus reference). When the edit corrects the
+pose to a fixed camera, that camera is the reference. Landmark error is the mean 2-D distance
+over all landmarks, in pixels and in face sizes.
 """
 
 from __future__ import annotations
@@ -21,14 +22,24 @@ from streamfx.face.types import Face
 MATCH_DISTANCE = 0.5
 
 
-def _rotation(label: np.ndarray) -> np.ndarray:
-    return np.asarray(label, dtype=np.float64).reshape(-1)[:16].reshape(4, 4)[:3, :3]
+def view_rotation(label: np.ndarray) -> np.ndarray:
+    """[3,3] rotation of the viewing direction and roll of a camera label: yaw about world y,
+    then pitch, then roll about the view axis (``camera_angles``). Unlike the label's own
+    rotation it ignores the tilt of aiming at the look-at point, so a pure yaw of a degrees
+    between two labels is a rotation of exactly a degrees."""
+    yaw, pitch, roll = camera_angles(label)
+    cy, sy, cp, sp, cr, sr = (f(a) for a in (yaw, pitch, roll) for f in (math.cos, math.sin))
+    ry = np.array([[cy, 0.0, sy], [0.0, 1.0, 0.0], [-sy, 0.0, cy]])
+    rx = np.array([[1.0, 0.0, 0.0], [0.0, cp, -sp], [0.0, sp, cp]])
+    rz = np.array([[cr, -sr, 0.0], [sr, cr, 0.0], [0.0, 0.0, 1.0]])
+    return ry @ rx @ rz
 
 
 def rotation_error_deg(reference: np.ndarray, label: np.ndarray) -> float:
-    """Angle (degrees) of the rotation between two cameras given as 25-number EG3D labels."""
+    """Angle (degrees) of the rotation between the views of two 25-number EG3D labels (see
+    ``view_rotation``)."""
     # ||R1 - R2||_F = 2 sqrt(2) sin(angle / 2): exact near 0, where acos of the trace is not
-    chord = float(np.linalg.norm(_rotation(reference) - _rotation(label)))
+    chord = float(np.linalg.norm(view_rotation(reference) - view_rotation(label)))
     return math.degrees(2.0 * math.asin(min(1.0, chord / (2.0 * math.sqrt(2.0)))))
 
 
