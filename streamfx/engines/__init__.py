@@ -30,7 +30,18 @@ _EXPORTS: dict[str, str] = {
     "engine_cache_dir": "streamfx.engines.export",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "CHOICES",
+    "ENGINE_NAMES",
+    "Engine",
+    "describe_choice",
+    "engine_cache_dir",
+    "engine_options",
+    "engine_report",
+    "export_onnx",
+    "open_engine",
+    "parity_report",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from streamfx.engines.base import Engine

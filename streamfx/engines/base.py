@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -164,12 +165,22 @@ class Engine(ABC):
         self.max_batch = max_batch
         self.random_weights = False
         self.label = self.name
-        self.last_timings: dict[str, float] = {}
+        self._local = threading.local()
         cfg = spec.config
         enc = cfg.get("encoder", {})
         self.token_dim = int(enc.get("mae", {}).get("dim", 768))
         self.ref_side = int(enc.get("mae", {}).get("image_size", 224))
         self.planes = int(enc.get("planes", 96))
+
+    @property
+    def last_timings(self) -> dict[str, float]:
+        """Seconds of the stages of this thread's last call (per thread, so a prompt encoded
+        on another thread never overwrites the frame path's timings)."""
+        return getattr(self._local, "timings", {})
+
+    @last_timings.setter
+    def last_timings(self, value: dict[str, float]) -> None:
+        self._local.timings = value
 
     # ------------------------------------------------------------------ public API
     def encode_prompt(self, refs: torch.Tensor) -> torch.Tensor:
@@ -228,7 +239,7 @@ class Engine(ABC):
         for b in batches:
             img = torch.rand(b, 3, CROP_SIDE, CROP_SIDE, generator=g) * 2 - 1
             tri = self.encode(img, tokens)
-            from streamfx.editor.camera import camera_from_angles
+            from streamfx.geometry.camera import camera_from_angles
 
             cam = torch.from_numpy(camera_from_angles()).float()[None].expand(b, -1)
             self.render(tri, cam)

@@ -126,7 +126,7 @@ def example_inputs(editor, batch: int = 2, seed: int = 0) -> dict[str, tuple[tor
     distinct yaw/pitch angles; tokens/triplane/features are computed from those by the graphs
     so that every graph sees realistic values.
     """
-    from streamfx.editor.camera import camera_from_angles
+    from streamfx.geometry.camera import camera_from_angles
 
     g = torch.Generator().manual_seed(seed)
     ref_side = editor.config.encoder.mae["image_size"]

@@ -99,8 +99,6 @@ class OnnxRuntimeEngine(Engine):
             raise ConfigError(
                 f"onnxruntime provider {provider!r}; expected one of {list(PROVIDERS)}"
             )
-        if (provider == "cpu") != (device.type == "cpu"):
-            raise ConfigError(f"onnxruntime provider {provider} does not run on device {device}")
         wanted = PROVIDERS[provider]
         available = ort.get_available_providers()
         if wanted not in available:
@@ -108,6 +106,8 @@ class OnnxRuntimeEngine(Engine):
                 f"onnxruntime {ort.__version__} has no {wanted} (it has {', '.join(available)}); "
                 "install onnxruntime-gpu with CUDA/cuDNN matching your driver"
             )
+        if (provider == "cpu") != (device.type == "cpu"):
+            raise ConfigError(f"onnxruntime provider {provider} does not run on device {device}")
         self.threads = threads or usable_cores()
         so = ort.SessionOptions()
         so.intra_op_num_threads = self.threads

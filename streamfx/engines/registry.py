@@ -183,8 +183,9 @@ def _open_auto(weights, preset, device, dtype, max_batch, cache_dir, options) ->
         if wanted is not None and wanted.type != dev_type:
             skipped.append((label, f"device {wanted} requested"))
             continue
-        if dev_type == "cuda" and not torch.cuda.is_available():
-            skipped.append((label, f"torch {torch.__version__} sees no CUDA device"))
+        reason = _precheck(name, dev_type)
+        if reason:
+            skipped.append((label, reason))
             continue
         dev = wanted if wanted is not None else torch.device(dev_type)
         accepted = set(engine_options(name))
@@ -199,6 +200,31 @@ def _open_auto(weights, preset, device, dtype, max_batch, cache_dir, options) ->
         log.info("engine auto -> %s (skipped %s)", engine.label, why)
         return engine
     raise ConfigError("no engine could start: " + "; ".join(f"{c}: {r}" for c, r in skipped))
+
+
+def _precheck(name: str, dev_type: str) -> str | None:
+    """Why candidate (name, device type) cannot run here, from cheap checks (None: try it).
+    A missing package is named before a missing GPU, so its install line is always shown."""
+    if name == "tensorrt":
+        from streamfx.engines.trt_engine import import_tensorrt
+
+        try:
+            import_tensorrt()
+        except ImportError as exc:
+            return str(exc)
+    if name == "onnxruntime":
+        from streamfx.engines.ort_engine import PROVIDERS, ort_status
+
+        ok, why = ort_status()
+        if not ok:
+            return why
+        import onnxruntime
+
+        if PROVIDERS[dev_type] not in onnxruntime.get_available_providers():
+            return f"this onnxruntime has no {PROVIDERS[dev_type]} (pip install onnxruntime-gpu)"
+    if dev_type == "cuda" and not torch.cuda.is_available():
+        return f"torch {torch.__version__} sees no CUDA device"
+    return None
 
 
 def describe_choice(engine: Engine) -> str:

@@ -1,0 +1,58 @@
+"""ONNX export: the four graphs, a dynamic batch axis, the cache and the parity report."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import torch
+
+from streamfx.editor import PortraitEditor
+from streamfx.engines.base import describe_weights
+from streamfx.engines.export import export_key, export_onnx, format_parity, parity_report
+from streamfx.engines.graphs import GRAPH_IO
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+
+def test_export_writes_four_dynamic_graphs_then_hits_the_cache(tiny_weights, engine_cache):
+    first = export_onnx(tiny_weights, cache_dir=engine_cache)
+    for name, (inputs, outputs) in GRAPH_IO.items():
+        model = onnx.load(str(first.paths[name]))
+        assert model.opset_import[0].version >= 17
+        assert [i.name for i in model.graph.input] == list(inputs)
+        assert [o.name for o in model.graph.output] == list(outputs)
+        for value in (*model.graph.input, *model.graph.output):
+            assert value.type.tensor_type.shape.dim[0].dim_param == "batch", value.name
+        ops = {n.op_type for n in model.graph.node}
+        assert not ops & {"RandomUniformLike", "RandomUniform", "RandomNormalLike"}
+    assert "GridSample" in {n.op_type for n in onnx.load(str(first.paths["volume"])).graph.node}
+    t0 = time.perf_counter()
+    again = export_onnx(tiny_weights, cache_dir=engine_cache)
+    assert again.cached and again.key == first.key and again.seconds == 0.0
+    assert time.perf_counter() - t0 < 2.0  # hashing only, no export
+    assert again.manifest["preset"] == "tiny" and again.manifest["files"]["encoder"]["nodes"] > 0
+
+
+def test_the_key_follows_weights_config_and_exporter(tiny_editor, tiny_weights, monkeypatch):
+    from streamfx.engines import export
+
+    torch.manual_seed(1)
+    other = PortraitEditor("tiny")._ready()
+    keys = {export_key(describe_weights(w)) for w in (tiny_editor, other, tiny_weights)}
+    assert len(keys) == 3
+    assert export_key(describe_weights(tiny_editor)) == export_key(describe_weights(tiny_editor))
+    before = export_key(describe_weights(tiny_weights))
+    monkeypatch.setattr(export, "OPSET", 18)
+    assert export_key(describe_weights(tiny_weights)) != before
+
+
+def test_parity_report_at_another_batch_than_the_export(tiny_editor, tiny_weights, engine_cache):
+    result = export_onnx(tiny_weights, cache_dir=engine_cache)
+    rows = parity_report(result, tiny_editor, batch=3)  # exported from batch 2
+    assert {(r.graph, r.output) for r in rows} == {
+        (g, o) for g, (_, outs) in GRAPH_IO.items() for o in outs
+    }
+    assert all(r.ok and r.rel_l2 <= 1e-4 for r in rows), format_parity(rows)
+    assert "rel L2" in format_parity(rows)
