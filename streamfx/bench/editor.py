@@ -7,29 +7,39 @@ convolutions, attention; grid_sample, sorting and elementwise ops are not counte
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
-import torch
-
-from streamfx.errors import ConfigError
+from streamfx.bench.table import BenchOptions, Column, Table
+from streamfx.errors import ConfigError, check_field
 
 Stage = tuple[str, Callable[[dict], dict]]
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``streamfx bench editor``."""
-    from streamfx.editor.presets import available_presets
+@dataclass
+class Command(BenchOptions):
+    """``streamfx bench editor``: per-module ms and GFLOP of the 3DPE network, one frame."""
 
-    parser.add_argument("--preset", default="3dpe", help=f"one of {available_presets()}")
-    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs (median reported)")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: keep)")
+    preset: str = "3dpe"
+    """Editor preset: 3dpe (the paper's network) or tiny (a quick check)."""
+    device: str = "cpu"
+    """Torch device: cpu, cuda, cuda:N."""
+    repeat: int = 3
+    """Timed runs per module (the median is reported)."""
+    threads: int = 0
+    """Torch CPU threads (0: keep torch's default)."""
+
+    def __post_init__(self) -> None:
+        check_field(self.repeat >= 1, "repeat", ">= 1", self.repeat)
+        check_field(self.threads >= 0, "threads", ">= 0 (0: keep)", self.threads)
 
 
-def _stages(editor) -> list[Stage]:
+def _stages(editor: Any) -> list[Stage]:
+    import torch
+
     enc, ren = editor.encoder, editor.renderer
     c = ren.config.plane_channels
 
@@ -55,13 +65,17 @@ def _stages(editor) -> list[Stage]:
     ]  # fmt: skip
 
 
-def _sync(device: torch.device) -> None:
+def _sync(device: Any) -> None:
+    import torch
+
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
-def _inputs(editor, device: torch.device) -> dict:
-    from streamfx.editor.camera import camera_from_angles
+def _inputs(editor: Any, device: Any) -> dict:
+    import torch
+
+    from streamfx.geometry.camera import camera_from_angles
 
     s, ref = editor.config.encoder.image_size, editor.config.encoder.mae["image_size"]
     g = torch.Generator().manual_seed(0)
@@ -72,8 +86,9 @@ def _inputs(editor, device: torch.device) -> dict:
     }
 
 
-def measure(editor, device: torch.device, repeat: int) -> list[tuple[str, float, float]]:
+def measure(editor: Any, device: Any, repeat: int) -> list[tuple[str, float, float]]:
     """[(module, median ms, GFLOP)] for one frame at batch 1 (first pass counts FLOPs)."""
+    import torch
     from torch.utils.flop_counter import FlopCounterMode
 
     stages = _stages(editor)
@@ -95,41 +110,41 @@ def measure(editor, device: torch.device, repeat: int) -> list[tuple[str, float,
     return [(name, statistics.median(times[name]), flops[name]) for name, _ in stages]
 
 
-def format_table(rows: list[tuple[str, float, float]]) -> str:
-    """Fixed-width table with totals (all modules, and with the prompt tokens cached)."""
-
-    def row(name: str, ms: float, gf: float) -> str:
-        return f"{name:<22}{ms:>12.1f}{gf:>12.2f}"
-
-    lines = [f"{'module':<22}{'ms':>12}{'GFLOP':>12}", "-" * 46]
-    lines += [row(*r) for r in rows]
-    lines.append("-" * 46)
+def make_table(rows: list[tuple[str, float, float]]) -> Table:
+    """The modules, then totals (all modules, and with the prompt tokens cached)."""
+    table = Table([Column("module"), Column("ms", ".1f"), Column("gflop", ".2f", "GFLOP")])
+    for name, ms, gf in rows:
+        table.add(module=name, ms=ms, gflop=gf)
+    table.rule()
     cached = [r for r in rows if r[0] != "MAE prompt"]
-    lines.append(row("total", sum(r[1] for r in rows), sum(r[2] for r in rows)))
-    lines.append(row("total, cached prompt", sum(r[1] for r in cached), sum(r[2] for r in cached)))
-    return "\n".join(lines)
+    for name, part in (("total", rows), ("total, cached prompt", cached)):
+        table.add(module=name, ms=sum(r[1] for r in part), gflop=sum(r[2] for r in part))
+    return table
 
 
-def run(args: argparse.Namespace) -> int:
+def run(cmd: Command) -> int:
     """Build the preset with random weights, time each module, print the table."""
+    import torch
+
     from streamfx.editor.editor import PortraitEditor
 
-    if args.repeat < 1:
-        raise ConfigError(f"--repeat must be >= 1, got {args.repeat}")
-    device = torch.device(args.device)
+    device = torch.device(cmd.device)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device cuda requested but torch sees no CUDA device")
-    if args.threads > 0:
-        torch.set_num_threads(args.threads)
+    if cmd.threads > 0:
+        torch.set_num_threads(cmd.threads)
     torch.manual_seed(0)
-    editor = PortraitEditor(args.preset)._ready().to(device)
+    editor = PortraitEditor(cmd.preset)._ready().to(device)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    threads = torch.get_num_threads()
     print(
-        f"streamfx bench editor: preset {args.preset}, device {name}, "
-        f"threads {torch.get_num_threads()}, batch 1, float32, median of {args.repeat} run(s)\n"
+        f"streamfx bench editor: preset {cmd.preset}, device {name}, threads {threads}, "
+        f"batch 1, float32, median of {cmd.repeat} run(s)\n"
         "random weights of the preset (cost only; outputs are meaningless); "
         "FLOPs: torch FlopCounterMode (grid_sample and elementwise ops not counted)",
         flush=True,
     )
-    print(format_table(measure(editor, device, args.repeat)))
+    table = make_table(measure(editor, device, cmd.repeat))
+    print(table.render())
+    cmd.save_json(bench="editor", device=name, threads=threads, modules=table)
     return 0

@@ -1,35 +1,50 @@
 """``streamfx bench face``: detection rate, crop stability and per-stage time of the face path.
 
-Photos: scikit-image's astronaut (public domain) and variants (mirrored, rotated, scaled into
-larger frames), plus any images in ``--photos DIR``. Times are per frame, median of ``--frames``.
+Photos: the astronaut portrait shipped with the package (scikit-image's ``astronaut()``, public
+domain; ``streamfx.backends.mesh.assets``) and variants (mirrored, rotated, scaled into larger
+frames), plus any images in ``--photos DIR``. Times are per frame, median of ``--frames``.
+Needs MediaPipe's face model (``streamfx weights fetch face_landmarker.task``).
 """
 
 from __future__ import annotations
 
-import argparse
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
 
-from streamfx.errors import InputError
+from streamfx.bench.table import BenchOptions, Column, Table
+from streamfx.errors import InputError, check_field
 
 CORNERS = np.array([[-0.5, -0.5], [511.5, -0.5], [-0.5, 511.5], [511.5, 511.5]])
+SMALL_FACES = (60, 90, 120, 160)  # face widths (px) in a 1280x720 frame
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``streamfx bench face``."""
-    parser.add_argument("--frames", type=int, default=30, help="frames per timing (default 30)")
-    parser.add_argument("--photos", type=Path, help="extra folder of test photos (png/jpg)")
-    parser.add_argument("--model", type=Path, help="face_landmarker.task (default: managed)")
+@dataclass
+class Command(BenchOptions):
+    """``streamfx bench face``: tracking, alignment and compositing speed, crop stability."""
+
+    frames: int = 30
+    """Frames per timing and per stability run (the median time is reported)."""
+    photos: str | None = None
+    """An extra folder of test photos (png/jpg) for the detection rate."""
+    model: str | None = None
+    """MediaPipe's face_landmarker.task (default: the managed model file)."""
+
+    def __post_init__(self) -> None:
+        check_field(self.frames >= 3, "frames", ">= 3", self.frames)
 
 
 def test_photos(extra: Path | None = None) -> dict[str, np.ndarray]:
     """Name -> uint8 RGB photo: the astronaut, its variants and ``extra``'s images."""
-    from skimage import data
+    import cv2
 
-    a = data.astronaut()
+    from streamfx.backends.mesh.assets import astronaut
+
+    a, _ = astronaut()
     rot = cv2.getRotationMatrix2D((225.0, 125.0), 25.0, 1.0)
     photos = {
         "astronaut": a,
@@ -46,15 +61,20 @@ def test_photos(extra: Path | None = None) -> dict[str, np.ndarray]:
     return photos
 
 
+test_photos.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
 def place(img: np.ndarray, size: tuple[int, int], face_frac: float = 0.3) -> np.ndarray:
     """The astronaut scaled so her face spans ``face_frac`` of the width, on a grey frame."""
+    import cv2
+
     w, h = size
     s = face_frac * w / 105.0  # her face is ~105 px wide in the 512 photo
     m = np.array([[s, 0.0, w / 2 - 225 * s], [0.0, s, h / 2 - 125 * s]])
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_AREA, borderValue=(118, 118, 118))
 
 
-def _median_ms(fn, n: int) -> float:
+def _median_ms(fn: Callable[[int], Any], n: int) -> float:
     times = []
     for i in range(n):
         t0 = time.perf_counter()
@@ -63,7 +83,8 @@ def _median_ms(fn, n: int) -> float:
     return 1000.0 * float(np.median(times))
 
 
-def _timings(tracker, frame: np.ndarray, n: int) -> tuple[float, float, float, float]:
+def _timings(tracker: Any, frame: np.ndarray, n: int) -> dict[str, float]:
+    """Median ms of track, align (cubic, lanczos) and compose for one face in ``frame``."""
     from streamfx.compose import Compositor
     from streamfx.face.align import eg3d_crop_transform, five_points, warp_crop
     from streamfx.face.pose import camera_from_pose
@@ -89,10 +110,10 @@ def _timings(tracker, frame: np.ndarray, n: int) -> tuple[float, float, float, f
     edits = {face.track_id: FaceEdit(face.crop)}
     t_comp = _median_ms(lambda i: comp.compose(frame, [face], edits), n)
     tracker.config.compute_crop = True
-    return t_track, t_cubic, t_lanczos, t_comp
+    return {"track": t_track, "align_cubic": t_cubic, "align_lanczos": t_lanczos, "compose": t_comp}
 
 
-def _stability(tracker, img: np.ndarray, n: int, noise: float) -> float:
+def _stability(tracker: Any, img: np.ndarray, n: int, noise: float) -> float:
     """Largest std (frame px) of a crop corner over ``n`` repeats of ``img`` via track()."""
     rng = np.random.default_rng(0)
     pts = []
@@ -109,21 +130,59 @@ def _stability(tracker, img: np.ndarray, n: int, noise: float) -> float:
     return float(np.std(np.array(pts[3:] if len(pts) > 5 else pts), axis=0).max())
 
 
-def _small_faces(tracker, photo: np.ndarray, n: int) -> None:
-    """Detection rate at small face widths in 1280x720 without/with the zoomed fallback, and
-    the fallback's time per frame (a full tile scan in ``detect``; ``track`` following a face)."""
-    sizes = (60, 90, 120, 160)
-    frames = {px: place(photo, (1280, 720), px / 1280) for px in sizes}
-    print("small faces in 1280x720 (face width px): found by detect, ms per call")
-    print(f"{'fallback':>10s} " + " ".join(f"{px:>11d}" for px in sizes))
+def _detection(tracker: Any, photos: dict[str, np.ndarray]) -> Table:
+    table = Table([Column("photo"), Column("found", "yes/NO")])
+    for name, img in photos.items():
+        table.add(photo=name, found=len(tracker.detect(img)) > 0)
+    return table
+
+
+def _stability_table(tracker: Any, img: np.ndarray, n: int) -> Table:
+    table = Table(
+        [
+            Column("noise", ".0f", "noise sigma"),
+            Column("smoothing", "on/off"),
+            Column("corner_std_px", ".3f", "crop corner std px"),
+        ]
+    )
+    for noise in (0.0, 3.0):
+        for smooth in (True, False):
+            tracker.temporal.smooth_landmarks = smooth
+            table.add(
+                noise=noise, smoothing=smooth, corner_std_px=_stability(tracker, img, n, noise)
+            )
+    tracker.temporal.smooth_landmarks = True
+    return table
+
+
+def _timing_table(tracker: Any, photo: np.ndarray, n: int) -> Table:
+    heads = [("track", "track"), ("align_cubic", "align cubic"), ("align_lanczos", "align lanczos")]
+    columns = [Column("frame")] + [Column(k, ".2f", t) for k, t in heads]
+    table = Table(columns + [Column("compose", ".2f")])
+    for w, h in ((640, 480), (1280, 720)):
+        table.add(frame=f"{w}x{h}", **_timings(tracker, place(photo, (w, h)), n))
+    return table
+
+
+def _small_faces(tracker: Any, photo: np.ndarray, n: int) -> tuple[Table, dict[str, Any]]:
+    """Detection at small face widths in 1280x720 without/with the zoomed fallback and its
+    time per call (a full tile scan in ``detect``); then ``track`` following a 90 px face."""
+    frames = {px: place(photo, (1280, 720), px / 1280) for px in SMALL_FACES}
+    table = Table(
+        [
+            Column("fallback", "on/off"),
+            Column("face_px", "d", "face px"),
+            Column("found", "yes/NO"),
+            Column("ms", ".1f"),
+        ]
+    )
     for zoom in (False, True):
         tracker.config.zoom = zoom
-        cells = []
-        for px in sizes:
+        for px in SMALL_FACES:
             t0 = time.perf_counter()
-            ok = len(tracker.detect(frames[px])) > 0
-            cells.append(f"{'yes' if ok else 'NO':>4s} {1000 * (time.perf_counter() - t0):6.1f}")
-        print(f"{'on' if zoom else 'off':>10s} " + " ".join(cells))
+            found = len(tracker.detect(frames[px])) > 0
+            ms = 1000 * (time.perf_counter() - t0)
+            table.add(fallback=zoom, face_px=px, found=found, ms=ms)
     tracker.reset()
     found = 0
     before = (tracker.stats["tile_scans"], tracker.stats["roi_runs"])
@@ -132,38 +191,43 @@ def _small_faces(tracker, photo: np.ndarray, n: int) -> None:
         nonlocal found
         found += len(tracker.track(frames[90], 5e9 + 33.3 * i)) > 0
 
-    t = _median_ms(step, n)
-    print(f"  track, 90 px face, fallback on: {t:.2f} ms per frame (median), found {found}/{n}")
+    ms = _median_ms(step, n)
     scans, rois = tracker.stats["tile_scans"] - before[0], tracker.stats["roi_runs"] - before[1]
-    print(f"  ({scans} tile scans, {rois} crops around the track in {n} frames)")
+    follow = {"face_px": 90, "ms": ms, "found": found, "frames": n, "tile_scans": scans}
+    return table, {**follow, "roi_runs": rois}
 
 
-def run(args: argparse.Namespace) -> int:
+def run(cmd: Command) -> int:
     """Print detection rate, crop stability and timings; 0 on success."""
     from streamfx.face.tracker import FaceTracker
 
-    n = max(3, int(args.frames))
-    with FaceTracker(model_path=args.model) as tracker:
-        photos = test_photos(args.photos)
-        found = {name: len(tracker.detect(img)) > 0 for name, img in photos.items()}
-        rate = sum(found.values()) / len(found)
-        print(f"detection rate: {sum(found.values())}/{len(found)} photos ({100 * rate:.0f}%)")
-        for name, ok in found.items():
-            print(f"  {'found' if ok else 'MISSED':6s} {name}")
-        print("crop stability (std of crop corners over a still image, frame px):")
-        for noise in (0.0, 3.0):
-            for smooth in (True, False):
-                tracker.config.smooth = smooth
-                j = _stability(tracker, photos["astronaut-640x480"], n, noise)
-                print(
-                    f"  noise sigma {noise:3.0f}, smoothing {'on ' if smooth else 'off'}: {j:.3f}"
-                )
-        tracker.config.smooth = True
-        print("ms per frame, one face (median); align = five points + crop + camera")
-        head = ("frame", "track", "align cubic", "align lanczos", "compose")
-        print(f"{head[0]:>10s} {head[1]:>8s} {head[2]:>12s} {head[3]:>14s} {head[4]:>8s}")
-        for size in ((640, 480), (1280, 720)):
-            tr, cu, la, co = _timings(tracker, place(photos["astronaut"], size), n)
-            print(f"{size[0]:>5d}x{size[1]:<4d} {tr:8.2f} {cu:12.2f} {la:14.2f} {co:8.2f}")
-        _small_faces(tracker, photos["astronaut"], n)
+    n = cmd.frames
+    with FaceTracker(model_path=cmd.model) as tracker:
+        photos = test_photos(Path(cmd.photos) if cmd.photos else None)
+        detection = _detection(tracker, photos)
+        hits = sum(r["found"] for r in detection.rows)
+        print(f"detection rate: {hits}/{len(photos)} photos ({100 * hits / len(photos):.0f}%)")
+        print(detection.render())
+        print("\ncrop stability (std of crop corners over a still image, frame px):")
+        stability = _stability_table(tracker, photos["astronaut-640x480"], n)
+        print(stability.render())
+        print("\nms per frame, one face (median); align = five points + crop + camera")
+        timings = _timing_table(tracker, photos["astronaut"], n)
+        print(timings.render())
+        print("\nsmall faces in 1280x720: found by detect, ms per call")
+        small, follow = _small_faces(tracker, photos["astronaut"], n)
+        print(small.render())
+        print(
+            f"track, 90 px face, fallback on: {follow['ms']:.2f} ms per frame (median), "
+            f"found {follow['found']}/{n} ({follow['tile_scans']} tile scans, "
+            f"{follow['roi_runs']} crops around the track)"
+        )
+    cmd.save_json(
+        bench="face",
+        detection=detection,
+        stability=stability,
+        timings_ms=timings,
+        small_faces=small,
+        small_face_track=follow,
+    )
     return 0

@@ -3,45 +3,51 @@
 Stages: lift (landmarks -> mesh, head pose), render (rasterise + texture), style (the effect),
 composite (paste the 512 crop back into the frame). The frame is the demo photo scaled to each
 size, the face record comes from its bundled landmarks (no MediaPipe needed; tracking is
-``streamfx bench face``'s job). Composite uses ``streamfx.compose`` when it is available, else
-the minimal paste of ``streamfx.backends.mesh.paste``.
+``streamfx bench face``'s job). Composite uses ``streamfx.compose`` (``--compositor paste``:
+the minimal paste of ``streamfx.backends.mesh.paste``).
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from streamfx.errors import ConfigError
+from streamfx.bench.table import BenchOptions, Column, Table
+from streamfx.errors import ConfigError, check_field
 
 STAGES = ("lift", "render", "style", "composite")
 DEFAULT_STYLES = "cartoon,sketch,bronze,marble,neon,golden"
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of ``streamfx bench mesh``."""
-    parser.add_argument("--styles", default=DEFAULT_STYLES, help="comma-separated style names")
-    parser.add_argument("--sizes", default="640x480,1280x720", help="frame sizes, WxH,WxH")
-    parser.add_argument("--frames", type=int, default=40, help="timed frames per row")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed frames per row")
-    parser.add_argument(
-        "--work-size", type=int, default=0, help="geometry/filter resolution (0: auto)"
-    )
-    parser.add_argument("--compositor", choices=("auto", "compose", "paste"), default="auto")
-    parser.add_argument(
-        "--pose-yaw",
-        type=float,
-        default=None,
-        help="render at camera_from_angles(yaw=DEG) (pose correction) instead of the own camera",
-    )
-    parser.add_argument(
-        "--color-match",
-        choices=("none", "lab"),
-        default="none",
-        help="compositor colour matching (mesh styles recolour on purpose: default none)",
-    )
+@dataclass
+class Command(BenchOptions):
+    """``streamfx bench mesh``: ms per stage and fps of the mesh editor, one face."""
+
+    styles: str = DEFAULT_STYLES
+    """Comma-separated style names (``streamfx styles list``)."""
+    sizes: str = "640x480,1280x720"
+    """Comma-separated frame sizes, WxH."""
+    frames: int = 40
+    """Timed frames per row (the median per stage is reported)."""
+    warmup: int = 3
+    """Untimed frames per row before the timed ones."""
+    work_size: int = 0
+    """Geometry/filter resolution of the editor (0: auto, from the face's size in the frame)."""
+    compositor: Literal["compose", "paste"] = "compose"
+    """compose: streamfx.compose (mask, colour match, blend); paste: the mesh backend's minimal
+    paste."""
+    pose_yaw: float | None = None
+    """Render at this camera yaw in degrees (pose correction) instead of the face's own camera."""
+    color_match: Literal["none", "lab"] = "none"
+    """Colour matching of the compositor (mesh styles recolour on purpose: default none)."""
+
+    def __post_init__(self) -> None:
+        check_field(self.frames >= 1, "frames", ">= 1", self.frames)
+        check_field(self.warmup >= 0, "warmup", ">= 0", self.warmup)
+        parse_sizes(self.sizes)
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:
@@ -60,25 +66,25 @@ def parse_sizes(text: str) -> list[tuple[int, int]]:
 
 def make_compositor(kind: str, color_match: str = "none") -> tuple[str, Callable]:
     """(name, fn(frame, edit, face) -> frame) for the chosen compositor."""
-    from streamfx.backends.mesh.paste import paste_edit
+    if kind == "paste":
+        from streamfx.backends.mesh.paste import paste_edit
 
-    if kind in ("auto", "compose"):
-        try:
-            from streamfx.compose import ComposeConfig, Compositor
-        except ImportError:
-            if kind == "compose":
-                raise ConfigError("streamfx.compose.Compositor is not available") from None
-        else:
-            comp = Compositor(ComposeConfig(color_match=color_match))
-            name = f"streamfx.compose (color_match={color_match})"
-            return name, lambda frame, edit, face: comp.compose(
-                frame, [face], {face.track_id: edit}
-            )
-    return "mesh paste", lambda frame, edit, face: paste_edit(frame, edit, face.from_crop)
+        return "mesh paste", lambda frame, edit, face: paste_edit(frame, edit, face.from_crop)
+    from streamfx.compose import ComposeConfig, Compositor
+
+    comp = Compositor(ComposeConfig(color_match=color_match))
+    name = f"streamfx.compose (color_match={color_match})"
+    return name, lambda frame, edit, face: comp.compose(frame, [face], {face.track_id: edit})
 
 
 def bench_row(
-    editor, frame, face, composite, frames: int, warmup: int, camera=None
+    editor: Any,
+    frame: Any,
+    face: Any,
+    composite: Callable,
+    frames: int,
+    warmup: int,
+    camera: Any = None,
 ) -> tuple[dict[str, float], float]:
     """(median ms per stage, best total ms) over ``frames`` runs (after ``warmup``)."""
     samples: dict[str, list[float]] = {s: [] for s in STAGES}
@@ -95,41 +101,59 @@ def bench_row(
     return {s: statistics.median(v) for s, v in samples.items()}, best
 
 
-def run(args: argparse.Namespace) -> int:
+def make_table() -> Table:
+    """Columns: frame, style, work size, ms per stage, total ms, fps and best fps."""
+    stages = [Column(f"{s}_ms", ".2f", s) for s in STAGES]
+    return Table(
+        [Column("frame"), Column("style"), Column("work", "d")]
+        + stages
+        + [
+            Column("total_ms", ".2f", "total"),
+            Column("fps", ".1f"),
+            Column("best_fps", ".1f", "best"),
+        ]
+    )
+
+
+def run(cmd: Command) -> int:
     """Print the table; returns 0."""
     from streamfx.backends.mesh import MeshConfig, MeshEditor
     from streamfx.backends.mesh.assets import face_from_landmarks
-    from streamfx.capture.demo import DemoSource
+    from streamfx.demo.clip import DemoSource
 
-    styles = [s for s in args.styles.split(",") if s]
-    comp_name, composite = make_compositor(args.compositor, args.color_match)
+    styles = [s for s in cmd.styles.split(",") if s]
+    comp_name, composite = make_compositor(cmd.compositor, cmd.color_match)
     camera = None
-    if args.pose_yaw is not None:
+    if cmd.pose_yaw is not None:
         import math
 
-        from streamfx.editor.camera import camera_from_angles
+        from streamfx.geometry.camera import camera_from_angles
 
-        camera = camera_from_angles(math.radians(args.pose_yaw), 0.0)
-        print(f"pose correction: rendering at yaw {args.pose_yaw:g} degrees")
-    work = args.work_size or "auto"
-    print(f"mesh editor, one face, work size {work}, compositor: {comp_name}")
+        camera = camera_from_angles(math.radians(cmd.pose_yaw), 0.0)
+        print(f"pose correction: rendering at yaw {cmd.pose_yaw:g} degrees")
+    print(f"mesh editor, one face, work size {cmd.work_size or 'auto'}, compositor: {comp_name}")
     print(
-        f"median ms of {args.frames} frames per stage; fps = 1000 / total; best = the fastest "
-        "frame (what an unloaded machine gives)"
+        f"median ms of {cmd.frames} frames per stage; fps = 1000 / total; best = the fastest "
+        "frame's fps (what an unloaded machine gives)"
     )
-    head = f"{'frame':>10} {'style@work':>13} " + " ".join(f"{s:>9}" for s in STAGES)
-    print(head + f" {'total':>8} {'fps':>6} {'best':>6}")
-    for w, h in parse_sizes(args.sizes):
+    table = make_table()
+    for w, h in parse_sizes(cmd.sizes):
         src = DemoSource(width=w, height=h)
         src.open()
         frame, lm = src.reference()
         face = face_from_landmarks(frame, lm)
         for style in styles:
-            editor = MeshEditor(style, MeshConfig(work_size=args.work_size))
-            row, best = bench_row(editor, frame, face, composite, args.frames, args.warmup, camera)
-            style = f"{style}@{editor.work_size_for(face)}" if not args.work_size else style
+            editor = MeshEditor(style, MeshConfig(work_size=cmd.work_size))
+            row, best = bench_row(editor, frame, face, composite, cmd.frames, cmd.warmup, camera)
             total = sum(row.values())
-            cells = " ".join(f"{row[s]:9.2f}" for s in STAGES)
-            fps = f"{1e3 / total:6.1f} {1e3 / best:6.1f}"
-            print(f"{w:>5}x{h:<4} {style:>13} {cells} {total:8.2f} {fps}")
+            work = cmd.work_size or editor.work_size_for(face)
+            table.add(
+                {"frame": f"{w}x{h}", "style": style, "work": work}
+                | {f"{s}_ms": row[s] for s in STAGES}
+                | {"total_ms": total, "fps": 1e3 / total, "best_fps": 1e3 / best}
+            )
+            editor.close()
+        src.close()
+    print(table.render())
+    cmd.save_json(bench="mesh", compositor=comp_name, rows=table)
     return 0

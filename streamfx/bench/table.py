@@ -40,8 +40,8 @@ class BenchOptions:
 
 @dataclass(frozen=True)
 class Column:
-    """A column: ``key`` in the row dicts, ``fmt`` a format spec for numbers (".2f"), ``title``
-    the header (default: the key)."""
+    """A column: ``key`` in the row dicts; ``fmt`` a format spec for numbers (".2f") or the two
+    words of a yes/no column ("on/off"; default "yes/no"); ``title`` the header (default: key)."""
 
     key: str
     fmt: str = ""
@@ -64,7 +64,8 @@ def _cell(value: Any, fmt: str) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        yes, _, no = (fmt if "/" in fmt else "yes/no").partition("/")
+        return yes if value else no
     if _is_number(value):
         return format(value.item() if _is_np(value) else value, fmt)
     return str(value)

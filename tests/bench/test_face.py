@@ -1,31 +1,44 @@
-"""``streamfx bench face`` runs end to end and prints its three tables."""
+"""``streamfx bench face``: detection rate, crop stability, timings and small faces, end to end."""
 
 from __future__ import annotations
 
-import argparse
-import re
+import json
+import math
+import sys
 
-import pytest
-
-from streamfx.errors import ModelFileError
-from streamfx.face import bench
+from streamfx.bench.face import test_photos
+from streamfx.cli.main import main
 
 
-def test_bench_face_prints_rate_stability_and_timings(capsys) -> None:
-    parser = argparse.ArgumentParser()
-    bench.add_arguments(parser)
-    args = parser.parse_args(["--frames", "3"])
-    try:
-        assert bench.run(args) == 0
-    except ModelFileError as exc:
-        pytest.skip(f"face model unavailable: {exc}")
+def test_photos_need_no_scikit_image(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "skimage", None)  # a base install has no scikit-image
+    photos = test_photos()
+    assert len(photos) == 5 and photos["astronaut"].shape == (512, 512, 3)
+    assert photos["astronaut-1280x720"].shape == (720, 1280, 3)
+
+
+def test_bench_face_prints_and_writes_every_table(face_model, capsys, tmp_path) -> None:
+    out_json = tmp_path / "face.json"
+    argv = ["--frames", "3", "--model", str(face_model), "--json", str(out_json)]
+    assert main(["bench", "face", *argv]) == 0
     out = capsys.readouterr().out
-    assert re.search(r"detection rate: 5/5 photos", out), out
-    assert len(re.findall(r"smoothing (on |off): \d+\.\d+", out)) == 4
-    rows = re.findall(r"(640x480|1280x720)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", out)
-    assert [r[0] for r in rows] == ["640x480", "1280x720"]
-    assert all(float(v) > 0 for r in rows for v in r[1:])
-    small = re.search(r"small faces in 1280x720.*\n.*\n\s+off(.*)\n\s+on(.*)\n", out)
-    assert small, out
-    assert small.group(2).count("yes") == 4  # the zoomed fallback finds 60-160 px faces
-    assert re.search(r"track, 90 px face, fallback on: [\d.]+ ms per frame .* found 3/3", out)
+    assert "detection rate: 5/5 photos (100%)" in out, out
+    assert "found 3/3" in out
+    data = json.loads(out_json.read_text())
+    assert all(r["found"] for r in data["detection"]) and len(data["detection"]) == 5
+    stability = data["stability"]
+    assert [(r["noise"], r["smoothing"]) for r in stability] == [
+        (0.0, True), (0.0, False), (3.0, True), (3.0, False)
+    ]  # fmt: skip
+    assert all(math.isfinite(r["corner_std_px"]) and r["corner_std_px"] < 5 for r in stability)
+    timings = data["timings_ms"]
+    assert [r["frame"] for r in timings] == ["640x480", "1280x720"]
+    keys = ("track", "align_cubic", "align_lanczos", "compose")
+    assert all(r[k] > 0 for r in timings for k in keys)
+    small = data["small_faces"]
+    assert len(small) == 8 and all(r["ms"] > 0 for r in small)
+    assert all(r["found"] for r in small if r["fallback"])  # the zoomed fallback finds 60-160 px
+    follow = data["small_face_track"]
+    assert follow["found"] == follow["frames"] == 3 and follow["ms"] > 0
+    for r in timings:  # the printed table holds the same rows
+        assert any(line.startswith(r["frame"]) for line in out.splitlines())
