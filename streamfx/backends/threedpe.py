@@ -1,4 +1,9 @@
-"""The 3DPE network as an editor backend: crop -> triplane -> render at the face's camera.
+"""The 3DPE network as an editor backend: crops -> triplanes -> renders at the faces' cameras.
+
+All faces of a frame go through one ``encode`` and one ``render`` call of the engine
+(:mod:`streamfx.engines`); the triplane smoother runs between them. A new style's prompt tokens
+are computed on a background thread: the old style keeps rendering until they are ready, so a
+hot-swap never stalls the stream (``wait_style`` waits for it, for tests and scripts).
 
 Weights are our own format (``streamfx weights import 3dpe.pt -o models/3dpe``); the backend
 never falls back to random weights: missing weights are a ``ModelFileError`` that says where to
@@ -7,7 +12,9 @@ get them.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,12 +27,18 @@ from streamfx.modelfiles import cache_dir
 from streamfx.record import FaceEdit
 
 if TYPE_CHECKING:
+    import torch
+
     from streamfx.temporal.triplane import TriplaneSmootherConfig
+
+log = logging.getLogger(__name__)
 
 WEIGHTS_HINT = (
     "get them with `streamfx weights fetch 3dpe` (the official archive) and "
     "`streamfx weights import PATH/TO/3dpe.pt`"
 )
+#: Most faces one engine call takes (more faces are split into several calls).
+MAX_BATCH = 4
 
 
 def weight_dirs() -> list[Path]:
@@ -81,8 +94,24 @@ def load_reference(path: str | Path) -> np.ndarray:
         raise InputError(f"reference image {p} is not a readable image: {exc}") from exc
 
 
+def reference_path(style: str | Path) -> Path:
+    """The reference image of ``style``: an image path as is, else the 3dpe style's reference."""
+    p = Path(style)
+    if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp", ".bmp"}:
+        return p
+    from streamfx.backends.styles_catalog import load_style
+
+    spec = load_style(str(style))
+    if spec.editor != "3dpe" or not spec.reference:
+        raise ConfigError(
+            f"style {spec.name!r} is for the {spec.editor!r} editor, not 3dpe; "
+            "pass a 3dpe style or a reference image path"
+        )
+    return spec.reference
+
+
 class ThreeDPEBackend(EditorBackend):
-    """Edits faces with the 3DPE network (torch; CPU or CUDA)."""
+    """Edits faces with the 3DPE network on an engine (torch, onnxruntime, tensorrt, auto)."""
 
     name = "3dpe"
 
@@ -91,14 +120,15 @@ class ThreeDPEBackend(EditorBackend):
         style: str | Path,
         weights: str | Path | None = None,
         device: str = "cpu",
-        engine: str = "torch",
+        engine: str = "auto",
         smoothing: TriplaneSmootherConfig | None = None,
     ) -> None:
         """style: a 3DPE style name or a reference image. weights: a converted weights folder
-        (default: searched, see ``weight_dirs``). engine: how the network executes (see
-        ``streamfx.engines``). smoothing: the triplane smoother's settings (None: off)."""
-
-        from streamfx.editor import PortraitEditor
+        (default: searched, see ``weight_dirs``). device: cpu or cuda[:N]. engine: auto, torch,
+        onnxruntime or tensorrt (see ``streamfx.engines``; auto says why it skipped better
+        ones). smoothing: the triplane smoother's settings (None: off). The first style is
+        ready when the constructor returns."""
+        from streamfx.engines import describe_choice, open_engine
         from streamfx.temporal.triplane import TriplaneSmoother
 
         found = find_weights(weights)
@@ -109,72 +139,161 @@ class ThreeDPEBackend(EditorBackend):
             )
         self.weights = found
         self.device = resolve_device(device)
-        self.editor = PortraitEditor.from_pretrained(found).to(self.device).eval()
-        self.engine_name = engine
+        self.engine = open_engine(engine, found, device=self.device, max_batch=MAX_BATCH)
+        self.engine_name = self.engine.name
+        self.engine_choice = describe_choice(self.engine)
+        log.info("3dpe engine: %s", self.engine_choice)
         self.smoother = TriplaneSmoother(smoothing) if smoothing is not None else None
-        self._tokens = None
+        self._tokens: torch.Tensor | None = None
         self.style = ""
+        self._lock = threading.Lock()  # guards _tokens / style between the two threads
+        self._cond = threading.Condition()
+        self._slot: tuple[int, str, torch.Tensor] | None = None  # the latest pending style
+        self._requested = self._done = 0  # style generations asked for / finished
+        self._stop = False
+        self._error: BaseException | None = None
+        self._worker = threading.Thread(target=self._prompt_loop, name="3dpe-prompt", daemon=True)
+        self._worker.start()
         self.set_style(style)
+        if not self.wait_style():
+            raise ConfigError(f"style {style!r}: prompt encoding did not finish")
 
+    # ------------------------------------------------------------------ styles
     def set_style(self, style: str | Path) -> None:
-        """Switch the prompt: a style name whose style.toml gives a reference, or an image path."""
-        import torch
-
+        """Switch the prompt without blocking: the reference is read and checked here (bad
+        styles raise at once), its tokens are computed on the prompt thread, and the old style
+        keeps rendering until they are ready. A newer call supersedes a pending one."""
         from streamfx.editor.preprocess import reference_to_tensor
 
-        ref_path = self._reference_path(style)
-        ref = reference_to_tensor(load_reference(ref_path)).to(self.device)
-        with torch.inference_mode():
-            self._tokens = self.editor.encode_prompt(ref)
-        self.style = str(style)
-        if self.smoother is not None:
-            self.smoother.reset()
+        ref = reference_to_tensor(load_reference(reference_path(style)))
+        with self._cond:
+            self._requested += 1
+            self._slot = (self._requested, str(style), ref)
+            self._cond.notify_all()
 
-    @staticmethod
-    def _reference_path(style: str | Path) -> Path:
-        p = Path(style)
-        if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp", ".bmp"}:
-            return p
-        from streamfx.backends.styles_catalog import load_style
+    def wait_style(self, timeout: float | None = 60.0) -> bool:
+        """Wait until the latest ``set_style`` is in use; False on timeout. Re-raises an error
+        the prompt thread hit (the previous style then stays in use)."""
+        with self._cond:
+            ok = self._cond.wait_for(lambda: self._done >= self._requested, timeout)
+            err, self._error = self._error, None
+        if err is not None:
+            raise err
+        return ok
 
-        spec = load_style(str(style))
-        if spec.editor != "3dpe" or not spec.reference:
-            raise ConfigError(
-                f"style {spec.name!r} is for the {spec.editor!r} editor, not 3dpe; "
-                "pass a 3dpe style or a reference image path"
-            )
-        return spec.reference
+    @property
+    def style_pending(self) -> bool:
+        """True while a newer style's tokens are being computed."""
+        with self._cond:
+            return self._done < self._requested
 
-    def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:
-        """Edit one face: its EG3D crop -> triplane -> render at ``camera`` (default: its own)."""
+    def _prompt_loop(self) -> None:
         import torch
 
-        from streamfx.editor.preprocess import image_to_tensor
+        stream = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._slot is not None or self._stop)
+                if self._stop:
+                    return
+                gen, style, ref = self._slot
+                self._slot = None
+            error = None
+            try:
+                with torch.inference_mode():
+                    if stream is not None:
+                        with torch.cuda.stream(stream):
+                            tokens = self.engine.encode_prompt(ref)
+                        stream.synchronize()
+                    else:
+                        tokens = self.engine.encode_prompt(ref)
+                with self._lock:
+                    self._tokens, self.style = tokens, style
+                    if self.smoother is not None:
+                        self.smoother.reset()
+            except Exception as exc:  # reported by wait_style; the old style stays
+                log.error("3dpe: prompt for %s failed: %s", style, exc)
+                error = exc
+            with self._cond:
+                self._done = gen
+                self._error = error or self._error
+                self._cond.notify_all()
 
-        if face.crop is None or face.camera is None:
-            raise InputError("3dpe needs face.crop (512x512) and face.camera (25 numbers)")
-        cam = face.camera if camera is None else camera
-        img = image_to_tensor(face.crop).to(self.device)
-        cam_t = torch.as_tensor(np.asarray(cam, np.float32).reshape(1, 25), device=self.device)
+    # ------------------------------------------------------------------ editing
+    def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:
+        """Edit one face: its EG3D crop -> triplane -> render at ``camera`` (default: its own)."""
+        return self.edit_faces(frame_rgb, [face], [camera])[0]
+
+    def edit_faces(
+        self, frame_rgb: np.ndarray, faces: list[Face], cameras: list[np.ndarray | None]
+    ) -> list[FaceEdit]:
+        """Edit every face of a frame in one ``encode`` and one ``render`` call (batches of
+        ``MAX_BATCH``). ``FaceEdit.timings`` holds each face's share of the batch's seconds
+        (``encode``, ``render``, ``superres``), so they add up to the frame's time."""
+        if len(cameras) != len(faces):
+            raise InputError(f"{len(faces)} faces but {len(cameras)} cameras")
+        edits: list[FaceEdit] = []
+        for i in range(0, len(faces), MAX_BATCH):
+            edits += self._edit_batch(faces[i : i + MAX_BATCH], cameras[i : i + MAX_BATCH])
+        return edits
+
+    def _edit_batch(self, faces: list[Face], cameras: list[np.ndarray | None]) -> list[FaceEdit]:
+        import torch
+
+        for f in faces:
+            if f.crop is None or f.camera is None:
+                raise InputError("3dpe needs face.crop (512x512) and face.camera (25 numbers)")
+        cams = [f.camera if c is None else c for f, c in zip(faces, cameras, strict=True)]
+        with self._lock:
+            tokens = self._tokens
+        dev = self.device
+        crops = np.stack([np.asarray(f.crop, np.uint8) for f in faces])
+        cam_t = torch.as_tensor(np.stack([np.asarray(c, np.float32).reshape(25) for c in cams]))
         with torch.inference_mode():
-            tri = self.editor.encode(img, self._tokens)
+            # uint8 crosses the bus; normalisation to [-1,1] happens on the device
+            images = torch.from_numpy(crops).to(dev).permute(0, 3, 1, 2).float().div(255) * 2 - 1
+            tri = self.engine.encode(images, tokens)
+            timings = dict(self.engine.last_timings)
             if self.smoother is not None:
-                tri = self.smoother(face.track_id, tri)
-            out = self.editor.render(tri, cam_t, deterministic=True)
-        image = ((out["image"][0].clamp(-1, 1) + 1) * 127.5).round().byte()
-        image = image.permute(1, 2, 0).cpu().numpy()
-        if image.shape[0] != CROP_SIZE:
-            import cv2
-
-            image = cv2.resize(image, (CROP_SIZE, CROP_SIZE), interpolation=cv2.INTER_LINEAR)
-        return FaceEdit(
-            image=image,
-            alpha=out["alpha"][0, 0].float().cpu().numpy(),
-            depth=out["image_depth"][0, 0].float().cpu().numpy(),
-            backend=self.name,
-        )
+                tri = torch.cat(
+                    [self.smoother(f.track_id, tri[i : i + 1]) for i, f in enumerate(faces)]
+                )
+            out = self.engine.render(tri, cam_t.to(dev))
+            timings.update(self.engine.last_timings)
+            image = ((out["image"].clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
+            image = image.permute(0, 2, 3, 1).cpu().numpy()
+            alpha = out["alpha"][:, 0].float().cpu().numpy()
+            depth = out["depth"][:, 0].float().cpu().numpy()
+        share = {k: v / len(faces) for k, v in timings.items()}
+        return [
+            FaceEdit(
+                image=_to_crop_size(image[i]),
+                alpha=alpha[i],
+                depth=depth[i],
+                backend=self.name,
+                timings=dict(share),
+            )
+            for i in range(len(faces))
+        ]
 
     def reset(self, track_id: int | None = None) -> None:
         """Drop the temporal state of one track (or all)."""
         if self.smoother is not None:
             self.smoother.reset(track_id)
+
+    def close(self) -> None:
+        """Stop the prompt thread and release the engine (safe to call twice)."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._worker.join(timeout=30)
+        self.engine.close()
+
+
+def _to_crop_size(image: np.ndarray) -> np.ndarray:
+    """uint8 [S,S,3] -> [512,512,3] (bilinear) when the preset renders at another size."""
+    if image.shape[0] == CROP_SIZE:
+        return image
+    import cv2
+
+    return cv2.resize(image, (CROP_SIZE, CROP_SIZE), interpolation=cv2.INTER_LINEAR)

@@ -16,7 +16,13 @@ from typing import Any
 import torch
 
 from streamfx.engines.base import Engine, describe_weights, load_editor
-from streamfx.errors import ConfigError, StreamfxError
+from streamfx.errors import (
+    CheckpointError,
+    ConfigError,
+    InputError,
+    ModelFileError,
+    StreamfxError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +198,8 @@ def _open_auto(weights, preset, device, dtype, max_batch, cache_dir, options) ->
         opts = {k: v for k, v in options.items() if k in accepted}
         try:
             engine = _open_one(name, weights, preset, dev, dtype, max_batch, cache_dir, opts)
+        except (CheckpointError, ModelFileError, InputError):
+            raise  # the weights themselves are bad: no other engine would do better
         except (StreamfxError, ImportError, RuntimeError) as exc:
             skipped.append((label, str(exc).splitlines()[0]))
             continue
