@@ -6,7 +6,8 @@ Written into one folder:
   units) and ``frames`` (every per-frame, per-face number);
 - ``curves.png``: the headline metrics over time;
 - ``worst_frames.png``: per metric, the worst frames, the original beside the edit;
-- ``summary.png``: the summary table as a picture (for notes and chat);
+- ``summary.png``: the summary table as a picture;
+- ``overview.png``: summary, curves and contact sheet in one picture (for notes and chat);
 - ``report.html``: one self-contained page (the PNGs embedded), openable anywhere.
 
 Plots use matplotlib's object API (``Figure`` + Agg canvas): no pyplot, no global backend.
@@ -156,6 +157,21 @@ def plot_summary(result: EvalResult, path: Path) -> Path:
     return path
 
 
+def stack_pngs(paths: list[Path], path: Path) -> Path:
+    """One PNG with ``paths`` one under the other (white padding), e.g. ``overview.png``."""
+    import cv2
+
+    images = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in paths]
+    width = max(im.shape[1] for im in images)
+    padded = [
+        cv2.copyMakeBorder(im, 0, 0, 0, width - im.shape[1], cv2.BORDER_CONSTANT, value=(255,) * 3)
+        for im in images
+    ]
+    if not cv2.imwrite(str(path), cv2.vconcat(padded)):
+        raise SinkError(f"cannot write {path}")
+    return path
+
+
 def _img(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
@@ -216,6 +232,7 @@ def write_report(result: EvalResult, folder: str | Path) -> Path:
         "worst": plot_worst(result, out / "worst_frames.png"),
         "summary": plot_summary(result, out / "summary.png"),
     }
+    stack_pngs([pngs["summary"], pngs["curves"], pngs["worst"]], out / "overview.png")
     page = out / "report.html"
     page.write_text(render_html(result, pngs))
     return page

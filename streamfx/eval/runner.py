@@ -90,13 +90,22 @@ class EvalResult:
         return {"summary": self.summary, "meta": self.meta, "frames": self.frames}
 
 
-def _thumb(image: np.ndarray, box: tuple[float, float, float, float], pad: float) -> np.ndarray:
-    """A THUMB x THUMB picture of ``box`` grown ``pad`` times (uint8 RGB)."""
+def _thumb_transform(box: tuple[float, float, float, float], pad: float) -> np.ndarray:
+    """2x3 affine: frame pixels -> a THUMB x THUMB picture of ``box`` grown ``pad`` times."""
     x0, y0, x1, y1 = box
     c, half = ((x0 + x1) / 2.0, (y0 + y1) / 2.0), pad / 2.0 * max(x1 - x0, y1 - y0, 8.0)
     s = THUMB / (2.0 * half)
-    m = np.array([[s, 0.0, THUMB / 2.0 - s * c[0]], [0.0, s, THUMB / 2.0 - s * c[1]]])
-    return cv2.warpAffine(image, m, (THUMB, THUMB), flags=cv2.INTER_AREA)
+    return np.array([[s, 0.0, THUMB / 2.0 - s * c[0]], [0.0, s, THUMB / 2.0 - s * c[1]]])
+
+
+def _outline(thumb: np.ndarray, mask: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``thumb`` with the border of ``mask`` (bool, frame pixels) drawn in yellow."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    out = thumb.copy()
+    for c in contours:
+        pts = c[:, 0, :].astype(np.float64) @ m[:, :2].T + m[:, 2]
+        cv2.polylines(out, [np.round(pts).astype(np.int32)], True, (255, 220, 0), 1, cv2.LINE_AA)
+    return out
 
 
 class _Ids:
@@ -147,14 +156,30 @@ class Evaluator:
         self.tracker.close()
         self.tracker_edit.close()
 
-    def _keep(self, key: str, value: float | None, pair: FramePair, tid: int, box: Any) -> None:
+    def _keep(
+        self,
+        key: str,
+        value: float | None,
+        pair: FramePair,
+        tid: int,
+        box: Any,
+        outline: np.ndarray | None = None,
+    ) -> None:
+        """Keep the frame for the contact sheet if ``value`` is among the worst so far;
+        ``outline``: a mask whose border is drawn on the edit (the seam's composite mask)."""
         if value is None:
             return
         heap = self.heaps[key]
         if len(heap) >= self.options.worst and value <= heap[0].value:
             return
         pad = 1.5 if tid >= 0 else 1.0  # a face with its surroundings, or the whole frame
-        thumbs = _thumb(pair.original, box, pad), _thumb(pair.edited, box, pad)
+        m = _thumb_transform(box, pad)
+        thumbs = [
+            cv2.warpAffine(img, m, (THUMB, THUMB), flags=cv2.INTER_AREA)
+            for img in (pair.original, pair.edited)
+        ]
+        if outline is not None:
+            thumbs[1] = _outline(thumbs[1], outline, m)
         ex = Example(value, pair.index, tid, *thumbs)
         (heapq.heappushpop if len(heap) >= self.options.worst else heapq.heappush)(heap, ex)
 
@@ -193,7 +218,8 @@ class Evaluator:
                 rec["warp_error"] = warp_error(flow, p.edited, pair.edited, hull)
                 rec["warp_error_original"] = warp_error(flow, p.original, pair.original, hull)
         for key in SHEET_METRICS[:-1]:
-            self._keep(key, rec[key], pair, face.track_id, face.bbox)
+            mask = seam.mask if key == "seam" and seam is not None else None
+            self._keep(key, rec[key], pair, face.track_id, face.bbox, mask)
         return rec, dilate_fg(hull, size)
 
     def step(self, pair: FramePair) -> dict[str, Any]:

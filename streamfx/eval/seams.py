@@ -1,7 +1,7 @@
 """Seams: the colour and gradient step along the border of the composite mask.
 
-The composite mask is not stored in a video, so it is estimated from the pair: the region
-around the face where the edit differs from the original (``composite_mask``). Where the edit
+The composite mask is not stored in a video, so it is estimated from the pair: the convex
+region around the face where the edit differs from the original (``composite_mask``). Where the edit
 changed too little to tell (an almost invisible edit), the face-oval hull stands in.
 
 Along the mask border, sampled every ~2 px with outward normals (``border_points``):
@@ -17,7 +17,7 @@ Both are in grey levels (levels per pixel for the gradient), means over border p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -33,12 +33,14 @@ MIN_FOOTPRINT = 0.25
 @dataclass
 class SeamResult:
     """Seam figures for one face: ``colour`` and ``gradient`` steps, the ``source`` of the border
-    ("change": estimated footprint, "hull": face oval), the number of border ``points``."""
+    ("change": estimated footprint, "hull": face oval), the number of border ``points``, and
+    the ``mask`` (bool [H,W]) whose border was measured."""
 
     colour: float
     gradient: float
     source: str
     points: int
+    mask: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0), bool))
 
 
 def _box(mask: np.ndarray, margin: float) -> tuple[int, int, int, int]:
@@ -58,9 +60,12 @@ def composite_mask(
 ) -> tuple[np.ndarray, str]:
     """(bool [H,W] estimated composite mask of one face, "change" or "hull").
 
-    hull: bool [H,W] face-oval mask; size: face size in pixels. The footprint is the connected
-    region of ``|edit - original| > CHANGE_LEVELS`` (slightly blurred, closed, holes filled)
-    that overlaps the hull most, searched within 0.35 face sizes of it.
+    hull: bool [H,W] face-oval mask; size: face size in pixels. The footprint is where
+    ``|edit - original| > CHANGE_LEVELS`` (slightly blurred and closed), within 0.35 face sizes
+    of the hull; its pieces that overlap the hull are joined by their convex hull, since a
+    restyle may leave patches of the face almost unchanged (a cartoon's flat colours) and the
+    border between those is no composite border. Concave masks are thus measured a little
+    outside their concavities, where the step is small.
     """
     if not hull.any():
         return hull, "hull"
@@ -71,17 +76,21 @@ def composite_mask(
     fp = cv2.morphologyEx(fp, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     contours, _ = cv2.findContours(fp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     local_hull = hull[y0:y1, x0:x1]
-    best, best_overlap = None, 0
+    area = np.count_nonzero(local_hull)
+    pieces = []
     for c in contours:
         filled = np.zeros_like(fp)
         cv2.drawContours(filled, [c], -1, 1, thickness=cv2.FILLED)
-        overlap = int(np.count_nonzero(filled.astype(bool) & local_hull))
-        if overlap > best_overlap:
-            best, best_overlap = filled, overlap
-    if best is None or np.count_nonzero(best) < MIN_FOOTPRINT * np.count_nonzero(local_hull):
+        if np.count_nonzero(filled.astype(bool) & local_hull) >= 0.02 * area:
+            pieces.append(c)
+    if not pieces:
+        return hull, "hull"
+    blob = np.zeros_like(fp)
+    cv2.fillConvexPoly(blob, cv2.convexHull(np.concatenate(pieces)), 1)
+    if np.count_nonzero(blob) < MIN_FOOTPRINT * area:
         return hull, "hull"
     out = np.zeros(hull.shape, dtype=bool)
-    out[y0:y1, x0:x1] = best.astype(bool)
+    out[y0:y1, x0:x1] = blob.astype(bool)
     return out, "change"
 
 
@@ -162,4 +171,4 @@ def measure_seam(
     step = seam_step(original, edited, mask, size)
     if step is None:
         return None
-    return SeamResult(colour=step[0], gradient=step[1], source=source, points=step[2])
+    return SeamResult(step[0], step[1], source, step[2], mask)
