@@ -137,7 +137,7 @@ def summary_rows(result: EvalResult) -> list[tuple[str, str, str, str]]:
 def plot_summary(result: EvalResult, path: Path) -> Path:
     """``summary.png``: the summary table as a picture."""
     rows = summary_rows(result)
-    fig = _figure(7.5, 0.28 * len(rows) + 1.0)
+    fig = _figure(7.5, 0.2 * len(rows) + 0.5)
     ax = fig.subplots()
     ax.axis("off")
     cells = [[label, value, unit] for _, label, value, unit in rows]
@@ -152,8 +152,7 @@ def plot_summary(result: EvalResult, path: Path) -> Path:
     table.set_fontsize(8)
     s = result.summary
     ax.set_title(f"{s['face_frames']} of {s['frames']} frames with a face", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight", pad_inches=0.15)
     return path
 
 
