@@ -124,5 +124,49 @@ TINY_RENDERER: dict = {
     "sr_channels": [16, 8],
 }
 
+
+def _student() -> EditorConfig:
+    """A real-time CPU student: the same interfaces (512 crops in, EG3D cameras, prompt tokens),
+    a 256 encoder input (the 512 crop is box-averaged by the engines), narrow encoders, an
+    8-channel 128^2 triplane, 32^2 rays x (12 + 12) samples and three x2 SR blocks to 256^2.
+    Sized for >= 20 fps at 256x256 on 2 CPU cores (docs/benchmarks.md); its weights come from
+    distillation (the training issue), never from the paper's checkpoint."""
+    enc = EncoderConfig(
+        image_size=256,
+        resnet_widths=(16, 32),
+        resnet_blocks=(1, 1),
+        aspp_width=32,
+        aspp_rates=(6, 12, 18),
+        low_dim=64,
+        low_heads=2,
+        low_depth=1,
+        feat=16,
+        high_stem=16,
+        high_convs=1,
+        query_width=16,
+        mae={"image_size": 224, "patch": 16, "dim": 64, "depth": 2, "heads": 2, "mlp_ratio": 2.0},
+        fusion_dim=32,
+        fusion_heads=1,
+        fusion_sr=2,
+        head_width=16,
+        planes=3 * STUDENT_RENDERER["plane_channels"],
+    )
+    return EditorConfig(encoder=enc, renderer=dict(STUDENT_RENDERER))
+
+
+#: RenderConfig overrides for the student preset: 32^2 rays x (12 + 12) samples on an 8-channel
+#: triplane, SR 32 -> 256 in three x2 blocks.
+STUDENT_RENDERER: dict = {
+    "neural_resolution": 32,
+    "depth_resolution": 12,
+    "depth_resolution_importance": 12,
+    "plane_channels": 8,
+    "decoder_hidden": 16,
+    "decoder_output_dim": 16,
+    "sr_input_resolution": 32,
+    "sr_channels": [16, 8, 8],
+}
+
 register_preset("3dpe", _paper)
 register_preset("tiny", _tiny)
+register_preset("student", _student)
