@@ -194,9 +194,33 @@ class Evaluator:
         a = self.identity.embed(pair.original, lm)
         return self.identity.distance(a, self.identity.embed(pair.edited, lm_e))
 
-    def _face(self, pair: FramePair, face: Face, edited: Face | None, flow: FlowPair | None):
-        shape = pair.original.shape
-        hull = mx.face_mask(face.landmarks, shape)
+    def _temporal(
+        self, pair: FramePair, hull: np.ndarray, flow: FlowPair | None
+    ) -> dict[str, float | None]:
+        """Flicker and flow-warped error of one face against the previous frame."""
+        out: dict[str, float | None] = dict.fromkeys(
+            ("flicker", "flicker_edited", "flicker_original", "warp_error", "warp_error_original")
+        )
+        p = self.prev
+        if p is None:
+            return out
+        fl = mx.flicker(p.original, pair.original, p.edited, pair.edited, hull)
+        if fl is not None:
+            out.update(flicker=fl[0], flicker_edited=fl[1], flicker_original=fl[2])
+        if flow is not None:
+            out["warp_error"] = warp_error(flow, p.edited, pair.edited, hull)
+            out["warp_error_original"] = warp_error(flow, p.original, pair.original, hull)
+        return out
+
+    def _face(
+        self,
+        pair: FramePair,
+        face: Face,
+        hull: np.ndarray,
+        edited: Face | None,
+        flow: FlowPair | None,
+    ) -> dict[str, Any]:
+        """Every per-face metric of one frame (hull: the face oval, bool [H,W])."""
         size = mx.face_size(face.landmarks)
         rec: dict[str, Any] = {"track_id": face.track_id, "size_px": size}
         rec["edit_found"] = edited is not None
@@ -207,36 +231,27 @@ class Evaluator:
         rec["seam_source"] = seam.source if seam else None
         rec.update(pose_metrics(face, edited, self.options.target_camera))
         rec["identity_distance"] = self._identity(pair, face, edited)
-        rec.update(flicker=None, flicker_edited=None, flicker_original=None)
-        rec.update(warp_error=None, warp_error_original=None)
-        if self.prev is not None:
-            p = self.prev
-            fl = mx.flicker(p.original, pair.original, p.edited, pair.edited, hull)
-            if fl is not None:
-                rec.update(flicker=fl[0], flicker_edited=fl[1], flicker_original=fl[2])
-            if flow is not None:
-                rec["warp_error"] = warp_error(flow, p.edited, pair.edited, hull)
-                rec["warp_error_original"] = warp_error(flow, p.original, pair.original, hull)
+        rec.update(self._temporal(pair, hull, flow))
         for key in SHEET_METRICS[:-1]:
             mask = seam.mask if key == "seam" and seam is not None else None
             self._keep(key, rec[key], pair, face.track_id, face.bbox, mask)
-        return rec, dilate_fg(hull, size)
+        return rec
 
     def step(self, pair: FramePair) -> dict[str, Any]:
         """Measure one frame pair; returns (and keeps) its record."""
+        shape = pair.original.shape
         faces = self.ids.assign(self.tracker.detect(pair.original))
         matched = match_faces(faces, self.tracker_edit.detect(pair.edited)) if faces else {}
+        hulls = [mx.face_mask(f.landmarks, shape) for f in faces]
         flow = None
         if self.prev is not None and faces:
-            hulls = [mx.face_mask(f.landmarks, pair.original.shape) for f in faces]
-            box = union_box(hulls, 0.5 * max(f.size for f in faces), pair.original.shape)
+            box = union_box(hulls, 0.5 * max(f.size for f in faces), shape)
             if box is not None:
                 flow = self.flow.pair(self.prev.original, pair.original, box)
-        recs, fg = [], np.zeros(pair.original.shape[:2], bool)
-        for face in faces:
-            rec, region = self._face(pair, face, matched.get(face.track_id), flow)
-            recs.append(rec)
-            fg |= region
+        recs, fg = [], np.zeros(shape[:2], bool)
+        for face, hull in zip(faces, hulls, strict=True):
+            recs.append(self._face(pair, face, hull, matched.get(face.track_id), flow))
+            fg |= mx.dilate(hull, mx.BACKGROUND_MARGIN * mx.face_size(face.landmarks))
         bg, kept = mx.background_change(pair.original, pair.edited, fg)
         h, w = pair.original.shape[:2]
         self._keep("background_change", bg, pair, -1, (0.0, 0.0, float(w), float(h)))
@@ -250,11 +265,6 @@ class Evaluator:
         self.frames.append(frame)
         self.prev = pair
         return frame
-
-
-def dilate_fg(hull: np.ndarray, size: float) -> np.ndarray:
-    """The region around a face that is not background (the oval grown by the margin)."""
-    return mx.dilate(hull, mx.BACKGROUND_MARGIN * size)
 
 
 def summarise(frames: list[dict[str, Any]]) -> dict[str, Any]:
