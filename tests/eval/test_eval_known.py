@@ -90,3 +90,12 @@ def test_yawed_render_shows_as_pose_error(yaw_deg, tracker, write_clip, face_mod
     assert s1["pose_error_deg"] > 10.0 * max(s0["pose_error_deg"], 0.5)
     assert s1["landmark_error_px"] > 4.0 * s0["landmark_error_px"]
     assert s0["identity_distance"] < 0.15
+
+
+def test_talking_clip_opens_its_mouth(talking, tracker):
+    """The built-in talking face really talks: MediaPipe sees the lips part and close."""
+    gaps = []
+    for frame in talking:
+        lm = tracker.detect(frame)[0].landmarks
+        gaps.append(float(lm[14, 1] - lm[13, 1]) / mx.face_size(lm))
+    assert max(gaps) - min(gaps) > 0.04  # she smiles with parted lips at rest (~0.06)

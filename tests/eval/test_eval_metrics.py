@@ -101,3 +101,19 @@ def test_pose_angles_between_cameras():
     yaw, pitch, roll = angle_errors_deg(a, b)
     assert yaw == pytest.approx(math.degrees(0.3), abs=0.05)
     assert abs(pitch) < 0.05 and abs(roll) < 0.05
+
+
+def test_pose_error_against_a_corrected_pose(astro):
+    from streamfx.editor import camera_from_angles
+    from streamfx.eval.pose import pose_metrics
+    from streamfx.face.types import Face
+
+    _, lm = astro
+    box = (*lm[:, :2].min(0), *lm[:, :2].max(0))
+    ref = Face(track_id=0, landmarks=lm, bbox=box, camera=camera_from_angles(yaw=0.0))
+    turned = Face(track_id=0, landmarks=lm, bbox=box, camera=camera_from_angles(yaw=0.3))
+    assert pose_metrics(ref, turned)["pose_error_deg"] == pytest.approx(17.19, abs=0.05)
+    corrected = pose_metrics(ref, turned, target=camera_from_angles(yaw=0.3))
+    assert corrected["pose_error_deg"] == pytest.approx(0.0, abs=1e-3)
+    assert corrected["landmark_error_px"] == 0.0
+    assert all(v is None for v in pose_metrics(ref, None).values())
