@@ -14,7 +14,11 @@ def test_export_copy_and_check(tiny_weights, engine_cache, tmp_path, capsys):
     out = tmp_path / "onnx"
     code = run(
         ExportCommand(
-            weights=str(tiny_weights), output=str(out), check=True, cache_dir=str(engine_cache)
+            weights=str(tiny_weights),
+            output=str(out),
+            check=True,
+            batch=1,
+            cache_dir=str(engine_cache),
         )
     )
     text = capsys.readouterr().out
