@@ -64,6 +64,9 @@ class EnginesBench(BenchOptions):
     """Compare every row's outputs with torch fp32 eager on the same inputs (rel L2)."""
     isolate: bool = True
     """Run each row in a fresh process (clean peak memory; slower start)."""
+    soak: int = 0
+    """After timing, run this many more frames and report the resident memory growth between
+    the first tenth and the end (the hot path must not allocate per frame; 0: skip)."""
     cache_dir: str | None = None
     """Engine cache (exports, TensorRT engines, bench weights); default: the user cache."""
 
@@ -172,8 +175,32 @@ def measure_row(job: dict[str, Any]) -> dict[str, Any]:
     elif job["ref"] and Path(job["ref"]).is_file():
         want = torch.load(job["ref"])
         row["rel_l2"] = max(_rel_l2(outputs[k], want[k]) for k in OUTPUTS)
+    if job.get("soak"):
+        row["rss_growth_mb"] = _soak(engine, job["soak"], tokens, images, cams)
     engine.close()
     return row
+
+
+def _rss_mb() -> float:
+    """Current resident set size of this process (Linux /proc; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _soak(engine, frames: int, tokens, images, cams) -> float:
+    """Resident MB gained between frame frames/10 and the last of ``frames`` edits."""
+    import torch
+
+    first = 0.0
+    with torch.inference_mode():
+        for i in range(frames):
+            engine.render(engine.encode(images, tokens), cams)
+            if i == frames // 10:
+                first = _rss_mb()
+    return _rss_mb() - first
 
 
 def _rel_l2(got, want) -> float:
@@ -181,11 +208,11 @@ def _rel_l2(got, want) -> float:
     return float((got - want).norm() / want.norm().clamp_min(1e-30))
 
 
-def _export_job(weights: str, cache: str) -> float:
+def _export_job(weights: str, cache: str, ray_chunk: int | None) -> float:
     """Export (or find) the ONNX graphs of ``weights``; seconds spent (0 when cached)."""
     from streamfx.engines.export import export_onnx
 
-    return export_onnx(weights, cache_dir=cache).seconds
+    return export_onnx(weights, cache_dir=cache, ray_chunk=ray_chunk).seconds
 
 
 def _call(config: EnginesBench, fn, *args):
@@ -215,6 +242,7 @@ def _table() -> Table:
             Column("peak_mb", ".0f", "peak MB"),
             Column("rel_l2", ".1e", "rel L2"),
             Column("start_s", ".1f", "start s"),
+            Column("rss_growth_mb", ".1f", "soak MB"),
         ]
     )
 
@@ -240,6 +268,11 @@ def _header(config: EnginesBench) -> str:
             else "process RSS so far (not isolated)"
         )
         + "; rel L2: largest over tokens, triplane, image, alpha, depth vs torch fp32 eager"
+        + (
+            f"; soak MB: RSS growth from frame {config.soak // 10} to {config.soak}"
+            if config.soak
+            else ""
+        )
     )
 
 
@@ -278,13 +311,17 @@ def run(config: EnginesBench) -> int:
         for preset in config.presets:
             weights = str(bench_weights(preset, cache))
             specs = [parse_engine(s) for s in config.engines]
-            if any(name != "torch" for name, _ in specs):
-                _call(config, _export_job, weights, str(cache))
+            if any(name != "torch" for name, _ in specs):  # exports never count in a row
+                from streamfx.engines.registry import CPU_RAY_CHUNK
+
+                chunk = CPU_RAY_CHUNK if config.device == "cpu" else None
+                _call(config, _export_job, weights, str(cache), chunk)
             for batch in config.batches:
                 ref = str(Path(tmp) / f"ref-{preset}-{batch}.pt")
                 base = {
                     "weights": weights, "batch": batch, "repeat": config.repeat,
                     "threads": threads, "device": config.device, "cache": str(cache), "ref": ref,
+                    "soak": config.soak,
                 }  # fmt: skip
                 if config.parity and ("torch", {}) not in specs:
                     job = {**base, "engine": "torch", "options": {}, "role": "reference"}

@@ -53,9 +53,23 @@ def exporter_version() -> str:
     return f"torch-{torch.__version__}/torchscript/opset{OPSET}/graphs-v{GRAPH_VERSION}"
 
 
-def export_key(spec: EditorSpec) -> str:
-    """Cache key of an export: SHA-256 of (weights + config digest, exporter version), 20 hex."""
-    return hashlib.sha256(f"{spec.digest}|{exporter_version()}".encode()).hexdigest()[:20]
+def export_key(spec: EditorSpec, ray_chunk: int | None = None) -> str:
+    """Cache key of an export: SHA-256 of (weights + config digest, exporter version, graph
+    settings), 20 hex."""
+    blob = f"{spec.digest}|{exporter_version()}|ray_chunk={ray_chunk}"
+    return hashlib.sha256(blob.encode()).hexdigest()[:20]
+
+
+def effective_chunk(spec: EditorSpec, ray_chunk: int | None) -> int | None:
+    """``ray_chunk``, or None when it covers every ray of a frame (the same graph)."""
+    from streamfx.editor.presets import EditorConfig
+
+    if ray_chunk is None:
+        return None
+    if ray_chunk < 1:
+        raise ConfigError(f"ray_chunk must be >= 1, got {ray_chunk}")
+    rays = EditorConfig.from_dict(spec.config).render_config().neural_resolution ** 2
+    return None if ray_chunk >= rays else ray_chunk
 
 
 @dataclass
@@ -114,11 +128,14 @@ def export_onnx(
     preset: str | None = None,
     cache_dir: str | Path | None = None,
     force: bool = False,
+    ray_chunk: int | None = None,
 ) -> ExportResult:
     """Export (or find in the cache) the four graphs of ``weights`` (a folder or an editor).
 
     Returns an :class:`ExportResult`; ``force`` re-exports even on a cache hit. The key hashes
-    the weights and config (:func:`describe_weights`) and :func:`exporter_version`.
+    the weights and config (:func:`describe_weights`), :func:`exporter_version` and the graph
+    settings. ``ray_chunk``: rays per volume-rendering chunk (same result, a fraction of the
+    peak memory on the CPU; None renders all rays at once, best on a GPU).
     """
     require("onnx", extra="onnx")
     spec = describe_weights(weights, preset) if weights is not None else None
@@ -126,14 +143,15 @@ def export_onnx(
         editor = load_editor(None, preset)
         spec = describe_weights(editor)
         weights = editor
-    key = export_key(spec)
+    ray_chunk = effective_chunk(spec, ray_chunk)
+    key = export_key(spec, ray_chunk)
     root = Path(cache_dir) if cache_dir else engine_cache_dir()
     folder = root / "onnx" / key
     if not force and (hit := _load_cached(folder, key)) is not None:
         return hit
     t0 = time.perf_counter()
     editor = load_editor(weights, preset)
-    graphs = build_graphs(editor)
+    graphs = build_graphs(editor, ray_chunk)
     examples = example_inputs(editor, batch=2)
     root.joinpath("onnx").mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root / "onnx"))
@@ -146,6 +164,7 @@ def export_onnx(
         manifest = {
             "key": key,
             "exporter": exporter_version(),
+            "ray_chunk": ray_chunk,
             "weights_digest": spec.digest,
             "weights": str(spec.folder) if spec.folder else "(in memory)",
             "preset": spec.preset,

@@ -77,17 +77,19 @@ class EncoderGraph(nn.Module):
 class VolumeGraph(nn.Module):
     """triplane [B,3C,T,T] + camera [B,25] -> (features [B,C',R,R], alpha, depth [B,1,R,R])."""
 
-    def __init__(self, editor) -> None:
+    def __init__(self, editor, ray_chunk: int | None = None) -> None:
         super().__init__()
         self.renderer = editor.renderer
+        self.ray_chunk = ray_chunk
 
     def forward(
         self, triplane: torch.Tensor, camera: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Deterministic two-pass volume rendering (no super-resolution)."""
+        """Deterministic two-pass volume rendering (no super-resolution), ``ray_chunk`` rays
+        at a time (None: all at once; the result is the same, the peak memory is not)."""
         c = self.renderer.config.plane_channels
         planes = triplane.reshape(triplane.shape[0], 3, c, *triplane.shape[-2:])
-        raw = self.renderer.render_volume(planes, camera, deterministic=True)
+        raw = self.renderer.render_volume(planes, camera, True, ray_chunk=self.ray_chunk)
         return raw["feature_image"], raw["alpha"], raw["image_depth"]
 
 
@@ -106,15 +108,16 @@ class SuperResGraph(nn.Module):
         return ren.superresolution(rgb, features, w)[-1]
 
 
-def build_graphs(editor) -> dict[str, nn.Module]:
-    """graph name -> module sharing ``editor``'s parameters (eval mode, styles folded)."""
+def build_graphs(editor, ray_chunk: int | None = None) -> dict[str, nn.Module]:
+    """graph name -> module sharing ``editor``'s parameters (eval mode, styles folded);
+    ``ray_chunk``: rays per volume-rendering chunk (see :class:`VolumeGraph`)."""
     if not editor.renderer.folded:
         editor.renderer.fold_styles()
     editor.eval()
     return {
         "prompt": PromptGraph(editor),
         "encoder": EncoderGraph(editor),
-        "volume": VolumeGraph(editor),
+        "volume": VolumeGraph(editor, ray_chunk),
         "superres": SuperResGraph(editor),
     }
 

@@ -83,9 +83,11 @@ class TorchEngine(Engine):
         compile_mode: str = "default",
         cuda_graphs: bool = False,
         threads: int = 0,
+        ray_chunk: int | None = None,
     ) -> None:
         """editor: a ``PortraitEditor`` in inference state. threads: torch CPU threads for the
-        whole process (0: leave as is). Other options: see the module docstring."""
+        whole process (0: leave as is). ray_chunk: rays per volume-rendering chunk (None: all;
+        the same result with less memory). Other options: see the module docstring."""
         super().__init__(spec, device, max_batch)
         self.dtype = parse_dtype(dtype)
         on_cuda = device.type == "cuda"
@@ -99,7 +101,7 @@ class TorchEngine(Engine):
         self.channels_last = channels_last
         if channels_last:
             self.editor.to(memory_format=torch.channels_last)
-        graphs = build_graphs(self.editor)
+        graphs = build_graphs(self.editor, ray_chunk)
         self._fns: dict[str, Callable[..., tuple[torch.Tensor, ...]]] = {}
         for name, module in graphs.items():
             fn = torch.compile(module, mode=compile_mode, dynamic=False) if compile else module

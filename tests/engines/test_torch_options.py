@@ -69,3 +69,12 @@ def test_cuda_graphs_match_eager_on_the_gpu(tiny_weights, frame_inputs):
             graphs.encode(frame_inputs["images"][:n], tokens), frame_inputs["cameras"][:n]
         )
         assert all(rel_l2(b[k], a[k]) <= 1e-4 for k in a)
+
+
+def test_ray_chunks_render_the_same(tiny_editor, frame_inputs):
+    whole = open_engine("torch", tiny_editor, device="cpu", warmup=False)
+    chunked = open_engine("torch", tiny_editor, device="cpu", warmup=False, ray_chunk=300)
+    tri = torch.randn(2, 96, 256, 256, generator=torch.Generator().manual_seed(3)) * 0.3
+    a = whole.render(tri, frame_inputs["cameras"][:2])
+    b = chunked.render(tri, frame_inputs["cameras"][:2])
+    assert all(rel_l2(b[k], a[k]) <= 1e-6 for k in a)

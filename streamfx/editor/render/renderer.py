@@ -114,14 +114,16 @@ class TriplaneRenderer(nn.Module):
         camera: torch.Tensor,
         deterministic: bool = True,
         generator: torch.Generator | None = None,
+        ray_chunk: int | None = None,
     ) -> dict[str, torch.Tensor]:
         """Volume rendering only: planes [B,3,C,H,W] -> image_raw, image_depth, feature_image,
-        alpha (see :meth:`forward`)."""
+        alpha (see :meth:`forward`). ``ray_chunk`` overrides ``config.ray_chunk`` (an execution
+        setting: deterministic renders are the same for any chunk)."""
         cfg, res = self.config, self.config.neural_resolution
         # Rays, depths and points stay float32 whatever the triplane dtype.
         cam2world, intrinsics = split_camera(camera.to(planes.device, torch.float32))
         origins, dirs = sample_rays(cam2world, intrinsics, res)
-        chunk = cfg.ray_chunk or origins.shape[1]
+        chunk = ray_chunk or cfg.ray_chunk or origins.shape[1]
         parts = [
             self._render_rays(
                 planes, origins[:, i : i + chunk], dirs[:, i : i + chunk], deterministic, generator
