@@ -25,18 +25,6 @@ from typing import Any
 from streamfx.bench.table import BenchOptions, Column, Table
 from streamfx.errors import ConfigError
 
-#: Variant words after ``engine:`` and the options they set.
-VARIANTS: dict[str, dict[str, Any]] = {
-    "fp32": {"dtype": "float32"},
-    "bf16": {"dtype": "bfloat16"},
-    "fp16": {"dtype": "float16"},
-    "channels_last": {"channels_last": True},
-    "compile": {"compile": True},
-    "graphs": {"cuda_graphs": True},
-    "arena": {"cpu_arena": True},
-    "cuda": {"provider": "cuda"},
-    "trt": {"provider": "tensorrt"},
-}
 OUTPUTS = ("tokens", "triplane", "image", "alpha", "depth")
 
 
@@ -49,7 +37,7 @@ class EnginesBench(BenchOptions):
     """Engines to run: torch, onnxruntime, tensorrt, auto, each optionally with variants after
     a colon, comma-separated: fp32, bf16, fp16, channels_last, compile, graphs (CUDA graphs),
     arena (onnxruntime CPU arena on), cuda / trt (onnxruntime execution provider); e.g.
-    ``torch:bf16,graphs``."""
+    ``torch:bf16,graphs`` (the same strings ``--engine`` takes)."""
     presets: tuple[str, ...] = ("tiny", "student")
     """Editor presets: tiny, student, 3dpe (the full network: minutes per row on a CPU)."""
     batches: tuple[int, ...] = (1,)
@@ -81,17 +69,9 @@ class EnginesBench(BenchOptions):
 
 def parse_engine(spec: str) -> tuple[str, dict[str, Any]]:
     """``'torch:bf16,graphs'`` -> ('torch', {'dtype': 'bfloat16', 'cuda_graphs': True})."""
-    from streamfx.engines.registry import CHOICES
+    from streamfx.engines.registry import parse_engine_spec
 
-    name, _, rest = spec.partition(":")
-    if name not in CHOICES:
-        raise ConfigError(f"engines: {name!r} is not one of {', '.join(CHOICES)}")
-    opts: dict[str, Any] = {}
-    for word in filter(None, rest.split(",")):
-        if word not in VARIANTS:
-            raise ConfigError(f"engines: variant {word!r}; expected some of {', '.join(VARIANTS)}")
-        opts.update(VARIANTS[word])
-    return name, opts
+    return parse_engine_spec(spec)
 
 
 def _cache_root(config: EnginesBench) -> Path:

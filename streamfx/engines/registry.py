@@ -43,6 +43,39 @@ DEFAULT_MAX_BATCH = 4
 CPU_RAY_CHUNK = 4096
 
 
+#: Variant words accepted after ``engine:`` (``torch:bf16,graphs``) and the options they set.
+VARIANTS: dict[str, dict[str, Any]] = {
+    "fp32": {"dtype": "float32"},
+    "bf16": {"dtype": "bfloat16"},
+    "fp16": {"dtype": "float16"},
+    "channels_last": {"channels_last": True},
+    "compile": {"compile": True},
+    "graphs": {"cuda_graphs": True},
+    "arena": {"cpu_arena": True},
+    "cuda": {"provider": "cuda"},
+    "trt": {"provider": "tensorrt"},
+}
+
+
+def parse_engine_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``'torch:bf16,graphs'`` -> ('torch', {'dtype': 'bfloat16', 'cuda_graphs': True}).
+
+    The engine name, optionally followed by a colon and comma-separated words of
+    :data:`VARIANTS`; so one string (``--engine``) can carry the fast settings.
+    """
+    name, _, rest = str(spec).partition(":")
+    if name not in CHOICES:
+        raise ConfigError(f"unknown engine {name!r}; available: {', '.join(CHOICES)}")
+    opts: dict[str, Any] = {}
+    for word in filter(None, rest.split(",")):
+        if word not in VARIANTS:
+            raise ConfigError(
+                f"engine {spec!r}: unknown variant {word!r}; expected some of {', '.join(VARIANTS)}"
+            )
+        opts.update(VARIANTS[word])
+    return name, opts
+
+
 def _device(name: str, device: str | torch.device | None) -> torch.device:
     if device is None:
         cuda = torch.cuda.is_available() and name in ("torch", "tensorrt")
@@ -160,7 +193,8 @@ def open_engine(
     cache_dir: str | Path | None = None,
     **options: Any,
 ) -> Engine:
-    """Open engine ``name`` (``auto``, ``torch``, ``onnxruntime``, ``tensorrt``) on ``weights``.
+    """Open engine ``name`` (``auto``, ``torch``, ``onnxruntime``, ``tensorrt``, optionally with
+    variants: ``torch:bf16,graphs``, see :func:`parse_engine_spec`) on ``weights``.
 
     weights: a converted weights folder or a ``PortraitEditor``; None with ``preset`` builds the
     preset's random initialisation (benchmarks and tests only; ``engine.random_weights``).
@@ -172,6 +206,10 @@ def open_engine(
     """
     if max_batch < 1:
         raise ConfigError(f"max_batch must be >= 1, got {max_batch}")
+    name, variant = parse_engine_spec(name)
+    if "dtype" in variant:
+        dtype = variant.pop("dtype") if dtype is None else dtype
+    options = {**variant, **options}
     if name == "auto":
         engine = _open_auto(weights, preset, device, dtype, max_batch, cache_dir, options)
     else:

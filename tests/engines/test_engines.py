@@ -114,6 +114,15 @@ def test_engine_report_lists_every_engine_with_a_reason():
         assert report["tensorrt"][1].count("\n") == 0 and "pip install" in report["tensorrt"][1]
 
 
+def test_engine_strings_carry_variants(tiny_editor):
+    engine = open_engine("torch:channels_last", tiny_editor, device="cpu", warmup=False)
+    assert engine.name == "torch" and engine.channels_last
+    with pytest.raises(ConfigError, match="unknown variant 'turbo'"):
+        open_engine("torch:turbo", tiny_editor, device="cpu")
+    with pytest.raises(ConfigError, match="float32"):
+        open_engine("onnxruntime:bf16", tiny_editor, device="cpu")
+
+
 def test_random_weights_need_a_preset_and_say_so():
     with pytest.raises(ModelFileError, match="no weights given"):
         open_engine("torch", None, device="cpu")
