@@ -114,8 +114,8 @@ def test_engine_report_lists_every_engine_with_a_reason():
         assert report["tensorrt"][1].count("\n") == 0 and "pip install" in report["tensorrt"][1]
 
 
-def test_engine_strings_carry_variants(tiny_editor):
-    engine = open_engine("torch:channels_last", tiny_editor, device="cpu", warmup=False)
+def test_engine_strings_carry_variants(tiny_editor, tiny_weights):
+    engine = open_engine("torch:channels_last", tiny_weights, device="cpu", warmup=False)
     assert engine.name == "torch" and engine.channels_last
     with pytest.raises(ConfigError, match="unknown variant 'turbo'"):
         open_engine("torch:turbo", tiny_editor, device="cpu")
