@@ -108,6 +108,26 @@ class SuperResGraph(nn.Module):
         return ren.superresolution(rgb, features, w)[-1]
 
 
+def output_shapes(config: dict, batch: int) -> dict[str, tuple[int, ...]]:
+    """Every graph output's exact shape for an editor config (``EditorConfig.to_dict()``) at
+    ``batch``: what IO binding allocates (some exported output dims are symbolic)."""
+    from streamfx.editor.presets import EditorConfig
+
+    cfg = EditorConfig.from_dict(config)
+    enc, ren = cfg.encoder, cfg.render_config()
+    mae = enc.mae
+    tokens = (mae["image_size"] // mae["patch"]) ** 2 + 1
+    r, tri = ren.neural_resolution, enc.image_size // 2
+    return {
+        "tokens": (batch, tokens, mae["dim"]),
+        "triplane": (batch, enc.planes, tri, tri),
+        "features": (batch, ren.decoder_output_dim, r, r),
+        "alpha": (batch, 1, r, r),
+        "depth": (batch, 1, r, r),
+        "image": (batch, ren.img_channels, ren.image_resolution, ren.image_resolution),
+    }
+
+
 def build_graphs(editor, ray_chunk: int | None = None) -> dict[str, nn.Module]:
     """graph name -> module sharing ``editor``'s parameters (eval mode, styles folded);
     ``ray_chunk``: rays per volume-rendering chunk (see :class:`VolumeGraph`)."""

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from streamfx.engines.base import EditorSpec, Engine
-from streamfx.engines.graphs import GRAPH_IO, GRAPH_NAMES
+from streamfx.engines.graphs import GRAPH_IO, GRAPH_NAMES, output_shapes
 from streamfx.errors import ConfigError, DependencyError
 
 INSTALL = "pip install 'streamfx[onnx]' (CPU) or onnxruntime-gpu (CUDA)"
@@ -146,25 +146,23 @@ class OnnxRuntimeEngine(Engine):
     def _run_bound(self, sess, inputs, outputs, args) -> list[torch.Tensor]:
         """IO binding on CUDA: torch tensors in and out by device pointer (no host copies).
 
-        Outputs are allocated by torch from the graph's static output shapes (batch from the
-        first input), so onnxruntime writes straight into them.
+        Outputs are allocated by torch with the shapes the config gives (``output_shapes``;
+        batch from the first input), so onnxruntime writes straight into them.
         """
         binding = sess.io_binding()
         dev_id = self.device.index or 0
         args = [t.contiguous().float() for t in args]
         for n, t in zip(inputs, args, strict=True):
             binding.bind_input(n, "cuda", dev_id, np.float32, list(t.shape), t.data_ptr())
-        n_batch = args[0].shape[0]
+        shapes = output_shapes(self.spec.config, args[0].shape[0])
         results = []
-        for meta in sess.get_outputs():
-            shape = [n_batch, *meta.shape[1:]]
-            out = torch.empty(shape, dtype=torch.float32, device=self.device)
-            binding.bind_output(meta.name, "cuda", dev_id, np.float32, shape, out.data_ptr())
+        for n in outputs:
+            out = torch.empty(shapes[n], dtype=torch.float32, device=self.device)
+            binding.bind_output(n, "cuda", dev_id, np.float32, list(out.shape), out.data_ptr())
             results.append(out)
         torch.cuda.current_stream(self.device).synchronize()  # inputs written before ORT reads
         sess.run_with_iobinding(binding)
-        order = [m.name for m in sess.get_outputs()]
-        return [results[order.index(n)] for n in outputs]
+        return results
 
     def _run_prompt(self, refs: torch.Tensor) -> torch.Tensor:
         return self._run("prompt", refs)[0]

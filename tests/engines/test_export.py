@@ -56,3 +56,19 @@ def test_parity_report_at_another_batch_than_the_export(tiny_editor, tiny_weight
     }
     assert all(r.ok and r.rel_l2 <= 1e-4 for r in rows), format_parity(rows)
     assert "rel L2" in format_parity(rows)
+
+
+@pytest.mark.parametrize("preset", ["tiny", "student"])
+def test_output_shapes_are_what_the_graphs_return(preset):
+    from streamfx.engines.graphs import build_graphs, example_inputs, output_shapes
+
+    torch.manual_seed(0)
+    editor = PortraitEditor(preset)._ready()
+    graphs, examples = build_graphs(editor), example_inputs(editor, batch=2)
+    shapes = output_shapes(editor.config.to_dict(), 2)
+    with torch.no_grad():
+        for name, (_, outputs) in GRAPH_IO.items():
+            got = graphs[name](*examples[name])
+            got = got if isinstance(got, tuple) else (got,)
+            for out_name, t in zip(outputs, got, strict=True):
+                assert tuple(t.shape) == shapes[out_name], (preset, out_name)
