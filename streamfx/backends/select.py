@@ -70,7 +70,8 @@ def choose_backend(
     known = backend_names()
     if editor != "auto" and editor not in known:
         raise ConfigError(f"editor: expected one of auto, none, {', '.join(known)}; got {editor!r}")
-    wanted = _style_editor(style)
+    # a backend from another package interprets its style itself; ours read the catalog
+    wanted = _style_editor(style) if editor in ("auto", "mesh", "3dpe") else None
     if editor == "auto":
         editor, reason = _auto(wanted, style, find_weights(editing.weights), WEIGHTS_HINT)
     else:

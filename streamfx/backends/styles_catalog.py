@@ -30,6 +30,9 @@ from typing import Any
 from streamfx.errors import ConfigError, DependencyError
 
 EDITORS = ("mesh", "3dpe")
+STYLE_KEYS = {"name", "editor", "description", "effect", "reference", "params"}
+#: parameters a 3DPE style may set in [params], with their defaults (type checked)
+THREEDPE_PARAMS: dict[str, Any] = {}
 REPO_STYLES = Path(__file__).resolve().parents[2] / "models" / "styles"
 ENV_VAR = "STREAMFX_STYLES"
 
@@ -83,9 +86,16 @@ def parse_style(folder: Path) -> StyleSpec:
         raise ConfigError(f"{path}: editor must be one of {EDITORS}, got {editor!r}")
     if name != folder.name:
         raise ConfigError(f"{path}: name {name!r} must match its folder name {folder.name!r}")
+    unknown = sorted(set(data) - STYLE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown key(s) {unknown}; expected some of {sorted(STYLE_KEYS)}"
+        )
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ConfigError(f"{path}: [params] must be a table, got {type(params).__name__}")
+    effect = (data.get("effect") or name) if editor == "mesh" else None
+    check_params(path, editor, effect, params)
     reference = None
     if editor == "3dpe":
         ref = data.get("reference")
@@ -98,7 +108,7 @@ def parse_style(folder: Path) -> StyleSpec:
         editor=editor,
         description=str(data.get("description", "")),
         params=dict(params),
-        effect=(data.get("effect") or name) if editor == "mesh" else None,
+        effect=effect,
         reference=reference,
         folder=folder,
         thumbnail=thumb if thumb.is_file() else None,
@@ -124,22 +134,86 @@ def _builtin_specs() -> dict[str, StyleSpec]:
     }
 
 
+def check_params(path: Path, editor: str, effect: str | None, params: dict[str, Any]) -> None:
+    """Check a style's ``[params]`` against its editor: every key known, every value of the
+    type of the parameter's default. ConfigError names the file, the key, expected and got."""
+    if editor == "3dpe":
+        known: dict[str, Any] = dict(THREEDPE_PARAMS)
+    else:
+        from streamfx.backends.mesh.styles import EFFECTS
+
+        if effect not in EFFECTS:
+            raise ConfigError(
+                f"{path}: effect {effect!r} is not a mesh effect; expected one of {sorted(EFFECTS)}"
+            )
+        known = EFFECTS[effect].defaults
+    for key, value in params.items():
+        if key not in known:
+            raise ConfigError(
+                f"{path}: unknown parameter {key!r} in [params]; expected some of {sorted(known)}"
+            )
+        if not _same_type(value, known[key]):
+            raise ConfigError(
+                f"{path}: parameter {key!r} expected {_describe(known[key])}, "
+                f"got {value!r} ({type(value).__name__})"
+            )
+
+
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, (tuple, list)):
+        if not isinstance(value, (tuple, list)) or len(value) != len(default):
+            return False
+        return all(_same_type(v, d) for v, d in zip(value, default, strict=True))
+    return isinstance(value, type(default))
+
+
+def _describe(default: Any) -> str:
+    if isinstance(default, (tuple, list)):
+        return f"a list of {len(default)} like {list(default)!r}"
+    return f"{type(default).__name__} (like {default!r})"
+
+
+_problems: list[str] = []
+
+
 def _catalog() -> dict[str, StyleSpec]:
-    specs = _builtin_specs()
+    """Every style by name; a broken folder is recorded in ``catalog_problems`` and kept out
+    (its error is raised only when that style is asked for by name)."""
+    specs: dict[str, StyleSpec | ConfigError] = dict(_builtin_specs())
+    _problems.clear()
     for d in style_dirs():
         for folder in sorted(p for p in d.iterdir() if (p / "style.toml").is_file()):
-            specs[folder.name] = parse_style(folder)
-    return specs
+            try:
+                specs[folder.name] = parse_style(folder)
+            except ConfigError as exc:
+                specs[folder.name] = exc
+                _problems.append(str(exc))
+    return specs  # type: ignore[return-value]
+
+
+def catalog_problems() -> list[str]:
+    """The errors of the style folders that could not be read (from the last listing)."""
+    if not _problems:
+        _catalog()
+    return list(_problems)
 
 
 def list_styles() -> list[StyleSpec]:
-    """Every available style, sorted by name."""
-    return sorted(_catalog().values(), key=lambda s: s.name)
+    """Every usable style, sorted by name (broken folders: see ``catalog_problems``)."""
+    specs = [s for s in _catalog().values() if isinstance(s, StyleSpec)]
+    return sorted(specs, key=lambda s: s.name)
 
 
 def load_style(name: str) -> StyleSpec:
-    """The style called ``name``; unknown names raise ConfigError listing the available ones."""
+    """The style called ``name``; unknown names raise ConfigError listing the available ones,
+    a broken style folder raises its own error (file, key, expected, got)."""
     specs = _catalog()
+    if isinstance(specs.get(name), ConfigError):
+        raise specs[name]  # type: ignore[misc]
     if name not in specs:
         raise ConfigError(f"unknown style {name!r}; available: {', '.join(sorted(specs))}")
     return specs[name]

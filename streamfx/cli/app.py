@@ -88,14 +88,22 @@ def setup_logging(verbose: bool) -> None:
     )
 
 
-def dispatch(module_name: str, argv: list[str], prog: str, help_: str) -> int:
-    """Run the command (or group) in ``module_name`` on ``argv``."""
+def dispatch(target: str, argv: list[str], prog: str, help_: str) -> int:
+    """Run the command (or group) ``target`` on ``argv``.
+
+    target: ``"module"`` (its ``Command`` dataclass and ``run`` function, or its
+    ``SUBCOMMANDS``), or ``"module:Class:function"`` for one of several commands in a module.
+    """
+    module_name, _, rest = target.partition(":")
     mod = importlib.import_module(module_name)
     groups = getattr(mod, "SUBCOMMANDS", None)
-    if groups is not None:
+    if groups is not None and not rest:
         return _dispatch_group(mod, groups, argv, prog, help_)
-    description = (mod.__doc__ or help_).strip()
-    cmd = parse(mod.Command, argv, prog, description)
+    cls_name, _, func_name = rest.partition(":")
+    cls = getattr(mod, cls_name or "Command")
+    func = getattr(mod, func_name or "run")
+    description = (cls.__doc__ if rest else mod.__doc__) or help_
+    cmd = parse(cls, argv, prog, description.strip())
     if isinstance(cmd, RunOptions):
         setup_logging(cmd.verbose)
         if cmd.print_config:
@@ -103,7 +111,7 @@ def dispatch(module_name: str, argv: list[str], prog: str, help_: str) -> int:
             return 0
     else:
         setup_logging(False)
-    return int(mod.run(cmd) or 0)
+    return int(func(cmd) or 0)
 
 
 def _dispatch_group(mod: Any, groups: dict, argv: list[str], prog: str, help_: str) -> int:

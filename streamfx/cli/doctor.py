@@ -1,25 +1,24 @@
-"""``streamfx doctor``: what works on this machine, and why not.
-
-Each check is independent and never raises: a failure is reported as a line with its reason.
-"""
+"""Report what works on this machine, and why not: torch and CUDA, the 3DPE engines, editor
+backends, sources and sinks (with those other packages registered), media libraries, virtual
+camera backends, cameras and model files. Each check is independent and never raises: a failure
+is a line with its reason."""
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import importlib.util
 import platform
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = sub.add_parser(
-        "doctor", help="report what works here (GPU, virtual camera, cameras, models)"
-    )
-    p.add_argument("--no-cameras", action="store_true", help="skip probing cameras")
-    p.set_defaults(func=run)
-    return p
+@dataclass
+class Command:
+    """``streamfx doctor``."""
+
+    cameras: bool = True
+    """Probe the first camera indices (slow on some machines)."""
 
 
 def _version(module: str) -> str:
@@ -48,6 +47,27 @@ def check_torch() -> list[str]:
     else:
         why = "CPU-only torch build" if torch.version.cuda is None else "no CUDA device/driver"
         lines.append(f"CUDA: unavailable ({why}); the 3dpe editor will be slow, mesh works")
+    return lines
+
+
+def check_engines() -> list[str]:
+    """Every 3DPE engine: usable or not, and why (what ``--engine auto`` would pick)."""
+    from streamfx.engines import engine_report
+
+    return [f"{name}: {'ok' if ok else 'unavailable'} - {why}" for name, ok, why in engine_report()]
+
+
+def check_registries() -> list[str]:
+    """Editor backends, sources and sinks, built-in and from other packages (entry points)."""
+    from streamfx.backends.base import BACKENDS
+    from streamfx.capture.registry import SOURCES
+    from streamfx.outputs.registry import SINKS
+
+    lines = []
+    for registry in (BACKENDS, SOURCES, SINKS):
+        lines.append(f"{registry.kind}s: {', '.join(registry.names())}")
+        for name, why in registry.plugin_errors.items():
+            lines.append(f"  {name}: ignored ({why})")
     return lines
 
 
@@ -130,6 +150,8 @@ CHECKS: list[tuple[str, Callable[[], list[str]]]] = [
     ("torch", check_torch),
     ("onnxruntime", check_onnxruntime),
     ("tensorrt", check_tensorrt),
+    ("engines (3dpe)", check_engines),
+    ("registries", check_registries),
     ("media", check_media),
     ("virtual camera", check_vcam),
     ("cameras", check_cameras),
@@ -137,9 +159,9 @@ CHECKS: list[tuple[str, Callable[[], list[str]]]] = [
 ]
 
 
-def run(args: argparse.Namespace) -> int:
+def run(cmd: Command) -> int:
     for title, check in CHECKS:
-        if title == "cameras" and args.no_cameras:
+        if title == "cameras" and not cmd.cameras:
             continue
         try:
             lines = check()

@@ -1,40 +1,55 @@
-"""``streamfx styles list|thumbnails``: the style catalog."""
+"""The style catalog: list the styles, or render their thumbnails."""
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Annotated
+
+import tyro
+
+_M = "streamfx.cli.styles"
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "list": (f"{_M}:ListCommand:run_list", "list the available styles"),
+    "thumbnails": (f"{_M}:ThumbnailsCommand:run_thumbnails", "render thumbnail.png of styles"),
+}
+DEFAULT = "list"
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Register ``streamfx styles``."""
-    p = sub.add_parser("styles", help="list styles or render their thumbnails")
-    ssub = p.add_subparsers(dest="styles_command", metavar="ACTION")
-    ls = ssub.add_parser("list", help="list the available styles")
-    ls.set_defaults(func=run_list)
-    th = ssub.add_parser("thumbnails", help="render thumbnail.png for mesh styles")
-    th.add_argument("names", nargs="*", help="styles to render (default: all with a folder)")
-    th.add_argument("--size", type=int, default=160, help="thumbnail side in pixels")
-    th.add_argument("--out", type=Path, default=None, help="write NAME.png here instead")
-    th.set_defaults(func=run_thumbnails)
-    p.set_defaults(func=run_list)
-    return p
+@dataclass
+class ListCommand:
+    """``streamfx styles list``: one line per style; broken style folders are reported and
+    skipped."""
 
 
-def run_list(args: argparse.Namespace) -> int:
-    """Print one line per style."""
-    from streamfx.backends.styles_catalog import list_styles
+@dataclass
+class ThumbnailsCommand:
+    """``streamfx styles thumbnails [NAME...]``: render thumbnail.png for mesh styles."""
+
+    names: Annotated[tuple[str, ...], tyro.conf.Positional, tyro.conf.arg(metavar="NAME")] = ()
+    """Styles to render (default: all with a folder)."""
+    size: int = 160
+    """Thumbnail side in pixels."""
+    out: str | None = None
+    """Write NAME.png into this folder instead of the style folders."""
+
+
+def run_list(cmd: ListCommand) -> int:
+    from streamfx.backends.styles_catalog import catalog_problems, list_styles
 
     for spec in list_styles():
         where = str(spec.folder) if spec.folder else "built-in"
         print(f"{spec.name:<12} {spec.editor:<5} {spec.description}  [{where}]")
+    for problem in catalog_problems():
+        print(f"skipped: {problem}")
     return 0
 
 
-def run_thumbnails(args: argparse.Namespace) -> int:
-    """Render thumbnails and print where they went."""
+def run_thumbnails(cmd: ThumbnailsCommand) -> int:
+    from pathlib import Path
+
     from streamfx.backends.mesh.thumbnails import write_thumbnails
 
-    for path in write_thumbnails(args.names or None, args.out, args.size):
+    out = Path(cmd.out) if cmd.out else None
+    for path in write_thumbnails(list(cmd.names) or None, out, cmd.size):
         print(path)
     return 0

@@ -1,55 +1,73 @@
-"""``streamfx weights list|fetch|path|import|inspect``: model files and checkpoint conversion."""
+"""Model files and checkpoint conversion: list, fetch, locate, import, inspect."""
 
 from __future__ import annotations
 
-import argparse
-import importlib
-from pathlib import Path
+from dataclasses import dataclass
+from typing import Annotated
 
-from streamfx.errors import DependencyError, ModelFileError
+import tyro
 
-CONVERTER = "streamfx.editor.convert"
+from streamfx.errors import ModelFileError
+
+Positional = tyro.conf.Positional
+_M = "streamfx.cli.weights"
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "list": (f"{_M}:ListCommand:run_list", "the known model files and where they are"),
+    "fetch": (f"{_M}:FetchCommand:run_fetch", "download (resumable, hash-checked) into the cache"),
+    "path": (f"{_M}:PathCommand:run_path", "print the local path of a model file (no download)"),
+    "import": (f"{_M}:ImportCommand:run_import", "convert an official checkpoint to our format"),
+    "inspect": (f"{_M}:InspectCommand:run_inspect", "describe a checkpoint (keys, shapes)"),
+}
+ALIASES = {"download": "fetch"}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    p = sub.add_parser("weights", help="list, fetch, locate, import or inspect model files")
-    wsub = p.add_subparsers(dest="weights_command", metavar="ACTION")
-    wsub.add_parser("list", help="the known model files and where they are").set_defaults(
-        func=run_list
-    )
-    f = wsub.add_parser(
-        "fetch", aliases=["download"], help="download (resumable, hash-checked) into the cache"
-    )
-    f.add_argument("names", nargs="+", metavar="NAME")
-    f.add_argument("--no-progress", action="store_true")
-    f.set_defaults(func=run_fetch)
-    q = wsub.add_parser("path", help="print the local path of a model file (no download)")
-    q.add_argument("name", metavar="NAME")
-    q.set_defaults(func=run_path)
-    i = wsub.add_parser("import", help="convert an official checkpoint to streamfx's format")
-    i.add_argument("src", type=Path, metavar="SRC")
-    i.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where to write (default: the user cache's 3dpe folder, found from any directory)",
-    )
-    i.set_defaults(func=run_import)
-    n = wsub.add_parser("inspect", help="describe a checkpoint (keys, shapes, config)")
-    n.add_argument("path", type=Path, metavar="PATH")
-    n.set_defaults(func=run_inspect)
-    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
-    return p
+@dataclass
+class ListCommand:
+    """``streamfx weights list``: the known model files and where they are."""
+
+
+@dataclass
+class FetchCommand:
+    """``streamfx weights fetch NAME...``: download into the cache (resumable, hash-checked)."""
+
+    names: Annotated[tuple[str, ...], Positional, tyro.conf.arg(metavar="NAME")] = ()
+    """Model files to fetch (see ``streamfx weights list``)."""
+    progress: bool = True
+    """Show a progress bar."""
+
+
+@dataclass
+class PathCommand:
+    """``streamfx weights path NAME``: the local path of a model file, without downloading."""
+
+    name: Annotated[str, Positional, tyro.conf.arg(metavar="NAME")] = tyro.MISSING
+    """A model file name."""
+
+
+@dataclass
+class ImportCommand:
+    """``streamfx weights import SRC [-o DIR]``: strict conversion of the official checkpoint
+    to streamfx's format (config.json + model.safetensors)."""
+
+    src: Annotated[str, Positional, tyro.conf.arg(metavar="SRC")] = tyro.MISSING
+    """The official 3DPE checkpoint (.pt)."""
+    output: Annotated[str | None, tyro.conf.arg(aliases=("-o",), metavar="DIR")] = None
+    """Where to write (default: the user cache's 3dpe folder, found from any directory)."""
+
+
+@dataclass
+class InspectCommand:
+    """``streamfx weights inspect PATH``: keys, shapes and whether it matches 3dpe."""
+
+    path: Annotated[str, Positional, tyro.conf.arg(metavar="PATH")] = tyro.MISSING
+    """A checkpoint file or a converted weights folder."""
 
 
 def _size(n: int | None) -> str:
     return "?" if n is None else f"{n / 2**20:.1f} MiB"
 
 
-def run_list(args: argparse.Namespace) -> int:
-    """``streamfx weights list``: known model files and where they are."""
+def run_list(cmd: ListCommand) -> int:
     from streamfx import modelfiles
 
     for name in modelfiles.names():
@@ -62,51 +80,44 @@ def run_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_fetch(args: argparse.Namespace) -> int:
-    """``streamfx weights fetch NAME...``: download into the cache (resumable, hash-checked)."""
+def run_fetch(cmd: FetchCommand) -> int:
     from streamfx import modelfiles
+    from streamfx.errors import ConfigError
 
-    for name in args.names:
-        print(modelfiles.ensure(name, progress=not args.no_progress))
+    if not cmd.names:
+        raise ConfigError(f"name a model file to fetch; known: {', '.join(modelfiles.names())}")
+    for name in cmd.names:
+        print(modelfiles.ensure(name, progress=cmd.progress))
     return 0
 
 
-def run_path(args: argparse.Namespace) -> int:
-    """``streamfx weights path NAME``: the local path, without downloading."""
+def run_path(cmd: PathCommand) -> int:
     from streamfx import modelfiles
 
-    path = modelfiles.locate(args.name)
+    path = modelfiles.locate(cmd.name)
     if path is None:
         raise ModelFileError(
-            f"{args.name} is not on this machine; run: streamfx weights fetch {args.name}"
+            f"{cmd.name} is not on this machine; run: streamfx weights fetch {cmd.name}"
         )
     print(path)
     return 0
 
 
-def _converter():
-    try:
-        return importlib.import_module(CONVERTER)
-    except ModuleNotFoundError as exc:
-        if exc.name and CONVERTER.startswith(exc.name):
-            raise DependencyError(
-                f"checkpoint conversion is not available: {CONVERTER} is not part of this install"
-            ) from None
-        raise
+def run_import(cmd: ImportCommand) -> int:
+    from pathlib import Path
 
+    from streamfx.editor.convert import import_official
+    from streamfx.modelfiles import cache_dir
 
-def run_import(args: argparse.Namespace) -> int:
-    """``streamfx weights import SRC [-o DIR]``: strict conversion to our format."""
-    if args.output is None:
-        from streamfx.modelfiles import cache_dir
-
-        args.output = cache_dir() / "3dpe"
-    out = _converter().import_official(args.src, args.output)
-    print(out)
+    output = Path(cmd.output) if cmd.output else cache_dir() / "3dpe"
+    print(import_official(Path(cmd.src), output))
     return 0
 
 
-def run_inspect(args: argparse.Namespace) -> int:
-    """``streamfx weights inspect PATH``: keys, shapes and whether it matches 3dpe."""
-    print(_converter().inspect_checkpoint(args.path))
+def run_inspect(cmd: InspectCommand) -> int:
+    from pathlib import Path
+
+    from streamfx.editor.convert import inspect_checkpoint
+
+    print(inspect_checkpoint(Path(cmd.path)))
     return 0

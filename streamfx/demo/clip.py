@@ -36,7 +36,7 @@ def head_motion(t: float) -> tuple[float, float, float, float, float]:
     """(yaw, pitch, roll in radians, dx, dy as fractions of the face size) at time ``t`` s.
 
     Yaw > 0 turns the head so that its nose moves toward image left (the same direction as a
-    camera yaw > 0 in ``streamfx.editor.camera.camera_from_angles``).
+    camera yaw > 0 in ``streamfx.geometry.camera.camera_from_angles``).
     """
     p = PERIODS
     yaw = math.radians(YAW_DEG) * math.sin(2 * math.pi * t / p[0])

@@ -1,6 +1,6 @@
 """streamfx.editor: the 3DPE network in pure torch (encoder, renderer, import/export, presets).
 
-Imports are lazy (PEP 562): ``import streamfx.editor.camera`` stays numpy-only, and names
+Imports are lazy (PEP 562): ``import streamfx.editor`` stays light, and names
 below are imported on first access, e.g. ``from streamfx.editor import PortraitEditor``.
 """
 
@@ -17,8 +17,8 @@ _EXPORTS: dict[str, str] = {
     "register_preset": "streamfx.editor.presets",
     "EncoderConfig": "streamfx.editor.encoder.live3d",
     "Live3DEditingEncoder": "streamfx.editor.encoder.live3d",
-    "camera_from_angles": "streamfx.editor.camera",
-    "make_label": "streamfx.editor.camera",
+    "camera_from_angles": "streamfx.geometry.camera",
+    "make_label": "streamfx.geometry.camera",
     "reference_to_tensor": "streamfx.editor.preprocess",
     "image_to_tensor": "streamfx.editor.preprocess",
     "import_official": "streamfx.editor.convert",
@@ -42,7 +42,6 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from streamfx.editor.camera import camera_from_angles, make_label
     from streamfx.editor.convert import import_official, inspect_checkpoint
     from streamfx.editor.editor import PortraitEditor
     from streamfx.editor.encoder.live3d import EncoderConfig, Live3DEditingEncoder
@@ -53,6 +52,7 @@ if TYPE_CHECKING:  # pragma: no cover
         get_preset,
         register_preset,
     )
+    from streamfx.geometry.camera import camera_from_angles, make_label
 
 
 def __getattr__(name: str) -> Any:

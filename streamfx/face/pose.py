@@ -29,8 +29,8 @@ import math
 
 import numpy as np
 
-from streamfx.editor.camera import FOCAL_OFFICIAL, LOOKAT, RADIUS, intrinsics, make_label
 from streamfx.errors import InputError
+from streamfx.geometry.camera import FOCAL_OFFICIAL, LOOKAT, RADIUS, intrinsics, make_label
 
 GL_TO_CV = np.diag([1.0, -1.0, -1.0])
 

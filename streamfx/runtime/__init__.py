@@ -10,7 +10,8 @@ from __future__ import annotations
 from streamfx.runtime.handoff import LatestSlot
 from streamfx.runtime.live import LiveRunner
 from streamfx.runtime.offline import OfflineRunner
-from streamfx.runtime.pipeline import PassthroughStage, Pipeline, Stage, passthrough_pipeline
+from streamfx.runtime.pipeline import Pipeline, Stage, passthrough_pipeline
+from streamfx.runtime.stages import PassthroughStage
 from streamfx.runtime.stats import RunStats, format_timings
 
 __all__ = [

@@ -14,8 +14,8 @@ from streamfx.backends.mesh.assets import astronaut, face_from_landmarks
 from streamfx.backends.mesh.gbuffer import render_gbuffer
 from streamfx.backends.mesh.lift import lift, repose, rotation_from_euler
 from streamfx.backends.mesh.paste import paste_edit
-from streamfx.editor.camera import camera_from_angles
 from streamfx.errors import ConfigError, InputError
+from streamfx.geometry.camera import camera_from_angles
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from streamfx.editor.camera import camera_from_angles
 from streamfx.editor.render import RenderConfig, TriplaneRenderer
+from streamfx.geometry.camera import camera_from_angles
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from streamfx.editor.camera import FOCAL_OFFICIAL, camera_from_angles
 from streamfx.editor.render import RenderConfig, TriplaneRenderer
 from streamfx.errors import InputError
+from streamfx.geometry.camera import FOCAL_OFFICIAL, camera_from_angles
 
 RES = 8
 

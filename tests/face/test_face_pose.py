@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from streamfx.editor.camera import FOCAL_OFFICIAL, RADIUS
 from streamfx.errors import InputError
 from streamfx.face.pose import camera_angles, camera_from_pose
+from streamfx.geometry.camera import FOCAL_OFFICIAL, RADIUS
 
 
 def _rot(axis: str, deg: float) -> np.ndarray:

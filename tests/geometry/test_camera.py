@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from streamfx.editor import camera as cam
 from streamfx.errors import InputError
+from streamfx.geometry import camera as cam
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from streamfx.capture.synthetic import pattern_index, write_clip
 from streamfx.capture.video import VideoSource
 from streamfx.errors import PipelineError
 from streamfx.outputs import FileSink
-from streamfx.record import Frame
+from streamfx.record import Frame, StageError
 from streamfx.runtime import (
     LatestSlot,
     OfflineRunner,
@@ -73,8 +73,8 @@ def test_pipeline_times_every_stage_and_degrades_failures() -> None:
     assert set(frame.timings) == {"invert", "boom", "edit"}
     assert all(t >= 0 for t in frame.timings.values())
     assert int(frame.result[0, 0, 0]) == 245  # Invert's output kept, Boom's partial work undone
-    assert frame.notes["stage_errors"] == {"boom": "ValueError: bad landmarks"}
-    assert frame.notes["edit"] == "passthrough"
+    assert frame.errors == [StageError("boom", "ValueError: bad landmarks")]
+    assert frame.editor == "passthrough"
     assert pipe.describe() == "invert -> boom -> edit"
 
     class Fatal:
@@ -106,7 +106,10 @@ def test_format_timings_table() -> None:
     stats = RunStats()
     stats.captured, stats.sent = 10, 10
     for ms in (10, 20, 30):
-        stats.add_frame({"track": ms / 1e3, "edit": 0.001}, {"edit": "passthrough"})
+        frame = Frame(image=np.zeros((2, 2, 3), np.uint8), pts=None, t_capture=0.0)
+        frame.timings = {"track": ms / 1e3, "edit": 0.001, "edit/render": 0.0005}
+        frame.editor = "passthrough"
+        stats.add_frame(frame)
     stats.add_latency(0.05)
     table = format_timings(stats)
     lines = table.splitlines()
@@ -115,4 +118,6 @@ def test_format_timings_table() -> None:
     assert track[0] == "track" and float(track[1]) == pytest.approx(20.0)
     assert float(track[2]) == pytest.approx(20.0) and float(track[4]) == pytest.approx(50.0)
     assert lines[2].startswith("edit (passthrough)")
+    assert lines[3].startswith("  render")  # a sub-stage, indented under its stage
+    assert "no face in 3 of 3 frames" in table  # the track stage ran and found no face
     assert "processed 3" in table and "p50 50.0" in table

@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from streamfx.backends.mesh.topology import N_MESH, load_topology
-from streamfx.editor.camera import RADIUS, intrinsics, make_label, split_label
 from streamfx.errors import InputError
 from streamfx.face.types import Face
+from streamfx.geometry.camera import RADIUS, intrinsics, make_label, split_label
 
 FLIP = np.diag([1.0, -1.0, -1.0])
 
