@@ -174,14 +174,27 @@ def export_onnx(
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        tmp.chmod(0o755)
+        _move_into_place(tmp, folder, key, force)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     paths = {g: folder / f"{g}.onnx" for g in GRAPH_NAMES}
     return ExportResult(folder, key, paths, False, time.perf_counter() - t0, manifest)
+
+
+def _move_into_place(tmp: Path, folder: Path, key: str, force: bool) -> None:
+    """Rename the finished export into place. If another process finished the same export
+    first, keep theirs (an engine may already be reading it); a broken leftover, or any old
+    folder under ``force``, is replaced."""
+    if force or (folder.exists() and _load_cached(folder, key) is None):
+        shutil.rmtree(folder, ignore_errors=True)
+    try:
+        os.replace(tmp, folder)
+    except OSError:
+        if _load_cached(folder, key) is None:
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _count_nodes(path: Path) -> int:

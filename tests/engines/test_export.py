@@ -72,3 +72,14 @@ def test_output_shapes_are_what_the_graphs_return(preset):
             got = got if isinstance(got, tuple) else (got,)
             for out_name, t in zip(outputs, got, strict=True):
                 assert tuple(t.shape) == shapes[out_name], (preset, out_name)
+
+
+def test_a_finished_export_by_someone_else_is_kept(tiny_weights, engine_cache, tmp_path):
+    from streamfx.engines.export import _move_into_place
+
+    done = export_onnx(tiny_weights, cache_dir=engine_cache)
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "manifest.json").write_text("{}")
+    _move_into_place(late, done.folder, done.key, force=False)  # the other process won
+    assert not late.exists() and export_onnx(tiny_weights, cache_dir=engine_cache).cached
