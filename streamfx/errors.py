@@ -57,11 +57,23 @@ def require(module: str, extra: str | None = None, pip_name: str | None = None):
         ) from exc
 
 
-def check_field(ok: bool, name: str, expected: str, got: object) -> None:
-    """Raise ``ConfigError("NAME: expected EXPECTED, got GOT")`` unless ``ok``.
+#: config sections whose command-line flags carry no "section." prefix (see streamfx.config)
+FLAT_SECTIONS = ("source", "editor", "output", "runtime")
 
-    name: the setting as written in a config file (``face.max_faces``); its flag is the same
-    with dashes (``--face.max-faces``).
+
+def flag_of(name: str) -> str:
+    """The command-line flag of a config key: ``face.max_faces`` -> ``--face.max-faces``,
+    ``source.fps`` -> ``--fps`` (flat sections have no prefix)."""
+    section, _, rest = name.partition(".")
+    if rest and section in FLAT_SECTIONS:
+        name = rest
+    return "--" + name.replace("_", "-")
+
+
+def check_field(ok: bool, name: str, expected: str, got: object) -> None:
+    """Raise ``ConfigError("NAME (--FLAG): expected EXPECTED, got GOT")`` unless ``ok``.
+
+    name: the setting as written in a config file (``face.max_faces``).
     """
     if not ok:
-        raise ConfigError(f"{name}: expected {expected}, got {got!r}")
+        raise ConfigError(f"{name} ({flag_of(name)}): expected {expected}, got {got!r}")

@@ -15,6 +15,8 @@ import importlib
 import logging
 import sys
 import textwrap
+import types
+import typing
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -72,20 +74,19 @@ def _default(cls: type, argv: list[str]) -> Any:
 
 def parse(cls: type, argv: list[str], prog: str, description: str) -> Any:
     """Parse ``argv`` into a ``cls`` instance (tyro exits with status 2 on bad flags)."""
-    _unwrap_docstrings()
+    _tyro_tweaks()
     return tyro.cli(cls, args=argv, prog=prog, description=description, default=_default(cls, argv))
 
 
 def setup_logging(verbose: bool) -> None:
-    """WARNING and up on stderr; DEBUG (and native MediaPipe lines) with ``--verbose``."""
+    """WARNING and up on stderr; streamfx's DEBUG (and native MediaPipe lines) with
+    ``--verbose``."""
     import os
 
     if verbose:
         os.environ.setdefault("STREAMFX_NATIVE_LOGS", "1")
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="streamfx: %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("streamfx").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def dispatch(target: str, argv: list[str], prog: str, help_: str) -> int:
@@ -140,19 +141,37 @@ def group_help(prog: str, help_: str, groups: dict[str, tuple[str, str]]) -> str
     )
 
 
-def _unwrap_docstrings() -> None:
-    """Join the wrapped lines of field docstrings into one paragraph in the help text.
+def _tyro_tweaks() -> None:
+    """Two small adjustments of tyro's internals (each skipped if tyro changes shape):
 
-    tyro keeps a line break before an indented continuation line; our docstrings wrap at 100
-    columns, so the help would break mid-sentence. Blank lines still separate paragraphs.
+    - join the wrapped lines of field docstrings into one paragraph in the help text (tyro
+      keeps a break before an indented continuation line; ours wrap at 100 columns);
+    - check ``X | None`` defaults on tyro's fast path, as it does ``Optional[X]`` (otherwise
+      every ``--help`` imports typeguard, a third of the start-up time); tuples likewise.
     """
-    strings = getattr(getattr(tyro, "_strings", None), "remove_single_line_breaks", None)
-    if strings is None or getattr(strings, "_streamfx", False):
-        return
+    strings = getattr(tyro, "_strings", None)
+    if strings is not None and not getattr(strings, "_streamfx", False):
+        strings._streamfx = True
 
-    def unwrap(text: str) -> str:
-        paragraphs = textwrap.dedent(text).split("\n\n")
-        return "\n\n".join(" ".join(p.split()) for p in paragraphs).strip()
+        def unwrap(text: str) -> str:
+            paragraphs = textwrap.dedent(text).split("\n\n")
+            return "\n\n".join(" ".join(p.split()) for p in paragraphs).strip()
 
-    unwrap._streamfx = True  # type: ignore[attr-defined]
-    tyro._strings.remove_single_line_breaks = unwrap  # type: ignore[attr-defined]
+        strings.remove_single_line_breaks = unwrap
+    resolver = getattr(tyro, "_resolver", None)
+    check = getattr(resolver, "is_instance", None)
+    if check is not None and not getattr(check, "_streamfx", False):
+
+        def is_instance(typ: Any, value: Any) -> bool:
+            if isinstance(typ, types.UnionType):
+                return any(is_instance(arg, value) for arg in typ.__args__)
+            if typing.get_origin(typ) is tuple and isinstance(value, tuple):
+                args = typing.get_args(typ)
+                if len(args) == 2 and args[1] is Ellipsis:
+                    return all(is_instance(args[0], v) for v in value)
+                ok = len(args) == len(value)
+                return ok and all(is_instance(a, v) for a, v in zip(args, value, strict=False))
+            return check(typ, value)
+
+        is_instance._streamfx = True  # type: ignore[attr-defined]
+        resolver.is_instance = is_instance

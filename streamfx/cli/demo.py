@@ -9,10 +9,10 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from streamfx.cli.app import RunOptions, pipeline_config
 from streamfx.config import PipelineConfig
+
+DEMO_FPS = 25.0
 
 
 @dataclass
@@ -22,15 +22,14 @@ class Command(PipelineConfig, RunOptions):
     out: str = "out/demo"
     """Output folder (demo.mp4 and contact_sheet.png go there)."""
     seconds: float = 6.0
-    """Length of the demo clip."""
-    clip_fps: float = 25.0
-    """Frame rate of the demo clip."""
+    """Length of the demo clip (its frame rate is --fps, default 25)."""
     sheet_frames: int = 4
     """Frames per contact-sheet row."""
 
 
 def run(cmd: Command) -> int:
     import cv2
+    import numpy as np
 
     from streamfx.demo.clip import DemoSource
     from streamfx.demo.sheet import KeepingSink, contact_sheet, restyle, styles_for
@@ -44,8 +43,9 @@ def run(cmd: Command) -> int:
     built = build_pipeline(config)
     print(f"streamfx: {built.reason}")
     out.mkdir(parents=True, exist_ok=True)
-    source = DemoSource(seconds=cmd.seconds, fps=cmd.clip_fps)
-    n = max(1, round(cmd.seconds * cmd.clip_fps))
+    fps = config.source.fps or DEMO_FPS
+    source = DemoSource(seconds=cmd.seconds, fps=fps)
+    n = max(1, round(cmd.seconds * fps))
     # start after the first tenth: a new track cross-fades in from the real face over a few frames
     picks = {int(i) for i in np.linspace(n // 10, n - 1, max(1, cmd.sheet_frames)).round()}
     sink = KeepingSink(FileSink(out / "demo.mp4"), picks)
@@ -54,7 +54,7 @@ def run(cmd: Command) -> int:
     runner = OfflineRunner(source, pipeline, sink, progress=config.runtime.progress)
     stats = runner.run()
     kept = sorted(sink.kept, key=lambda f: f.index)
-    rows: list[tuple[str, list[np.ndarray]]] = []
+    rows: list[tuple[str, list]] = []
     edit = next((s for s in pipeline.stages if s.name == "edit"), None)
     backend = getattr(edit, "backend", None)  # the pass-through stage has none
     if backend is not None:

@@ -16,6 +16,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "camera": ("streamfx.cli.camera", "live: webcam (or any source) -> edit -> virtual camera"),
     "edit": ("streamfx.cli.edit", "offline: edit a video (or images) into a file, audio kept"),
     "demo": ("streamfx.cli.demo", "the built-in demo clip: video + contact sheet + timings"),
+    "eval": (
+        "streamfx.eval.cli:EvalCommand:run",
+        "measure edit quality (identity, flicker, seams, pose) with an HTML report",
+    ),
+    "export": (
+        "streamfx.engines.export_cli:ExportCommand:run",
+        "export the 3DPE network as ONNX graphs (cached; --check: parity vs torch)",
+    ),
     "doctor": ("streamfx.cli.doctor", "what works on this machine (GPU, vcam, engines, models)"),
     "bench": ("streamfx.cli.bench", "benchmarks that print tables"),
     "weights": ("streamfx.cli.weights", "list, fetch, locate, import or inspect model files"),

@@ -11,6 +11,9 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
+
+import tyro
 
 from streamfx.errors import ConfigError, ModelFileError
 
@@ -20,12 +23,12 @@ class ExportCommand:
     """``streamfx export``: write the 3DPE network as ONNX graphs (prompt, encoder, volume,
     superres) with a dynamic batch axis, cached, with an optional parity report."""
 
-    format: str = "onnx"
+    format: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="FORMAT")] = "onnx"
     """Export format (onnx is the only one; TensorRT engines are built from it at start)."""
     weights: str | None = None
     """Converted weights folder (config.json + model.safetensors; default: searched like the
     3dpe editor does)."""
-    output: str | None = None
+    output: Annotated[str | None, tyro.conf.arg(aliases=("-o",), metavar="DIR")] = None
     """Folder to copy the .onnx files and manifest.json into (default: the engine cache only)."""
     preset: str | None = None
     """Without --weights: export the random weights (seed 0) of this preset (benchmarks);

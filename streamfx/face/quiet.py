@@ -21,7 +21,7 @@ from collections.abc import Iterator
 
 log = logging.getLogger("streamfx.mediapipe")
 NATIVE_LINE = re.compile(
-    r"^([IWEF]\d{4} |INFO: |WARNING: All log messages before absl|"
+    r"^([IWEF]\d{4} |INFO: |WARNING: All log messages before absl|WARNING: Logging before InitGoogle|"
     r"W0000 |I0000 |E0000 |.*(TensorFlow Lite|XNNPACK|inference_feedback_manager|"
     r"landmark_projection_calculator|gl_context|absl::InitializeLog))"
 )

@@ -139,10 +139,10 @@ def test_network_stream_that_is_down_is_source_error() -> None:
 
 
 def test_unknown_kind_lists_known() -> None:
-    from streamfx.capture.registry import _load
+    from streamfx.capture.registry import SOURCES
 
-    with pytest.raises(ConfigError, match="camera, video, images, demo"):
-        _load("hologram")
+    with pytest.raises(ConfigError, match="camera, demo, images, video"):
+        SOURCES.get("hologram")
 
 
 def test_source_context_manager_does_not_reopen(clip: Path) -> None:

@@ -23,6 +23,19 @@ def _fails_cleanly(argv: list[str], capsys, *needles: str) -> str:
     return err
 
 
+def _rejected_setting(argv: list[str], capsys, *needles: str) -> str:
+    """A bad setting is refused while the command line is parsed: exit 2, one boxed message
+    naming the setting, its flag, what was expected and what came, before anything opens."""
+    code = main(argv)
+    captured = capsys.readouterr()
+    err = captured.err + captured.out
+    assert code == 2, err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, err
+    return err
+
+
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_clip(tmp_path_factory.mktemp("cli") / "talk.mp4", frames=15, audio="aac")
@@ -59,12 +72,12 @@ def test_camera_vcam_without_backend_exits_2_with_fix(clip: Path, capsys) -> Non
 
     if any(r.startswith("ok") for r in probe_backends().values()):
         pytest.skip("a virtual camera works on this machine")
-    argv = ["camera", "--source", str(clip), "--sink", "vcam", "--editor", "none", "--quiet"]
+    argv = ["camera", "--source", str(clip), "--sink", "vcam", "--editor", "none", "--no-progress"]
     _fails_cleanly(argv, capsys, "no virtual camera")
 
 
 def test_camera_file_to_null_runs_and_prints_timings(clip: Path, capsys) -> None:
-    argv = ["camera", "--source", str(clip), "--sink", "null", "--editor", "none", "--quiet"]
+    argv = ["camera", "--source", str(clip), "--sink", "null", "--editor", "none", "--no-progress"]
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "edit (passthrough)" in out and "captured 15" in out
@@ -141,4 +154,4 @@ def test_output_path_errors_fail_early(clip: Path, tmp_path: Path, capsys, out, 
 )
 def test_negative_option_values_are_rejected(clip: Path, tmp_path: Path, capsys, argv, needle):
     argv = [str(clip) if a == "IN" else str(tmp_path / "o.mp4") if a == "OUT" else a for a in argv]
-    _fails_cleanly([*argv, "--editor", "none"], capsys, needle, "positive")
+    _rejected_setting([*argv, "--editor", "none"], capsys, needle, "positive")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
+import dataclasses
+import types
 
 import pytest
 
@@ -13,15 +14,18 @@ from streamfx.cli import main as cli_main
 def broken_command(monkeypatch):
     """A real subcommand module whose function fails with an unforeseen error."""
 
-    class Module:
-        @staticmethod
-        def add_parser(sub: argparse._SubParsersAction) -> None:
-            sub.add_parser("broken").set_defaults(func=lambda args: {}["missing"])
+    module = types.ModuleType("streamfx_test_broken", "A command that always fails.")
 
+    @dataclasses.dataclass
+    class Command:
+        """``streamfx broken``."""
+
+    module.Command = Command
+    module.run = lambda cmd: {}["missing"]
     import sys
 
-    monkeypatch.setitem(sys.modules, "streamfx_test_broken", Module)
-    monkeypatch.setitem(cli_main.COMMANDS, "broken", "streamfx_test_broken")
+    monkeypatch.setitem(sys.modules, "streamfx_test_broken", module)
+    monkeypatch.setitem(cli_main.COMMANDS, "broken", ("streamfx_test_broken", "fails"))
 
 
 def test_unforeseen_error_is_one_line(broken_command, capsys, monkeypatch) -> None:

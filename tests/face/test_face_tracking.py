@@ -13,11 +13,12 @@ from streamfx.face import FaceConfig
 GREY = (118, 118, 118)
 
 
-def _tracker(**kw):
+def _tracker(smooth: bool = True, **kw):
     from streamfx.face import FaceTracker
+    from streamfx.temporal.config import TemporalConfig
 
     try:
-        return FaceTracker(FaceConfig(**kw))
+        return FaceTracker(FaceConfig(**kw), temporal=TemporalConfig(smooth_landmarks=smooth))
     except ModelFileError as exc:
         pytest.skip(f"face model unavailable: {exc}")
 

@@ -128,5 +128,5 @@ def test_sink_registry_names() -> None:
     assert type(open_sink("null")).__name__ == "NullSink"
     assert type(open_sink("out.mkv")).__name__ == "FileSink"
     assert open_sink("vcam:obs").backend == "obs"
-    with pytest.raises(ConfigError, match="vcam, preview, null"):
+    with pytest.raises(ConfigError, match="null, preview, vcam"):
         open_sink("hologram")

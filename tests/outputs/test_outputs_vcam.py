@@ -121,4 +121,5 @@ def test_auto_sink_reports_every_candidate(backends, monkeypatch) -> None:
     auto = AutoSink([VirtualCameraSink(), NullSink()])
     auto.open(64, 48, 30.0)
     auto.write(_frame(64, 48, 1))
-    assert auto.name == "auto->null" and auto.frames == 1
+    assert auto.name == "auto->null" and auto.chosen.frames == 1
+    assert auto.description == "null" and not auto.wants_stop
