@@ -1,6 +1,6 @@
 # streamfx: the two set-up commands of the README.
 #   make demo   -> set up (venv, packages, model files) and run the main job on the embedded demo
-#   make test   -> set up and run the test suite
+#   make test   -> set up, lint (ruff, pinned in pyproject.toml) and run the test suite
 # TORCH selects the torch build: the default is the CPU build; for NVIDIA GPUs use e.g.
 #   make demo TORCH="torch --index-url https://download.pytorch.org/whl/cu126"
 
@@ -34,12 +34,12 @@ models: setup
 demo: models
 	$(BIN)/streamfx demo
 
-test: models
+test: models lint
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check streamfx tests plugins run_camera.py
-	$(BIN)/ruff format --check streamfx tests plugins run_camera.py
+	$(BIN)/ruff check streamfx tests run_camera.py
+	$(BIN)/ruff format --check streamfx tests run_camera.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

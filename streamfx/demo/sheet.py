@@ -104,5 +104,3 @@ def styles_for(backend_name: str, current: str | None) -> list[str]:
 
     names = [s.name for s in list_styles() if s.editor == backend_name and s.name != "identity"]
     return names if names else [current or ""]
-
-

@@ -8,7 +8,6 @@ returns, per selected face, the EG3D crop, its transforms and the EG3D camera la
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -43,15 +42,8 @@ def find_model(model_path: str | Path | None = None) -> Path:
         if not p.is_file():
             raise ModelFileError(f"face model {p} does not exist (expected {MODEL_NAME})")
         return p
-    try:
-        from streamfx.modelfiles import ensure
-    except ImportError:  # model-file manager not installed yet: its first search place
-        folder = os.environ.get("STREAMFX_MODELS")
-        if folder and (Path(folder) / MODEL_NAME).is_file():
-            return Path(folder) / MODEL_NAME
-        raise ModelFileError(
-            f"{MODEL_NAME} not found; set STREAMFX_MODELS to the folder holding it"
-        ) from None
+    from streamfx.modelfiles import ensure
+
     return Path(ensure(MODEL_NAME))
 
 

@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("streamfx.editor.render", reason="renderer not built yet")
-
 from streamfx.editor import PortraitEditor  # noqa: E402
 from streamfx.editor.convert import (  # noqa: E402
     _match_line,

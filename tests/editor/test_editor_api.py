@@ -8,8 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-pytest.importorskip("streamfx.editor.render", reason="renderer not built yet")
-
 from streamfx.editor import PortraitEditor, camera_from_angles, get_preset  # noqa: E402
 from streamfx.editor.presets import available_presets  # noqa: E402
 from streamfx.errors import CheckpointError, ConfigError, InputError, ModelFileError  # noqa: E402
