@@ -91,7 +91,7 @@ def _check(cmd: EvalCommand) -> None:
 def _target(cmd: EvalCommand):
     if cmd.target_yaw is None and cmd.target_pitch is None:
         return None
-    from streamfx.editor import camera_from_angles
+    from streamfx.geometry.camera import camera_from_angles
 
     yaw, pitch = math.radians(cmd.target_yaw or 0.0), math.radians(cmd.target_pitch or 0.0)
     return camera_from_angles(yaw=yaw, pitch=pitch)

@@ -92,7 +92,7 @@ def test_warp_error_follows_real_motion(astro):
 
 
 def test_pose_angles_between_cameras():
-    from streamfx.editor import camera_from_angles
+    from streamfx.geometry.camera import camera_from_angles
 
     a = camera_from_angles(yaw=0.0)
     b = camera_from_angles(yaw=0.3)
@@ -104,7 +104,7 @@ def test_pose_angles_between_cameras():
 
 
 def test_pose_error_against_a_corrected_pose(astro):
-    from streamfx.editor import camera_from_angles
+    from streamfx.geometry.camera import camera_from_angles
     from streamfx.eval.pose import pose_metrics
     from streamfx.face.types import Face
 
