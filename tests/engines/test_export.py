@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 import torch
 
@@ -28,10 +26,8 @@ def test_export_writes_four_dynamic_graphs_then_hits_the_cache(tiny_weights, eng
         ops = {n.op_type for n in model.graph.node}
         assert not ops & {"RandomUniformLike", "RandomUniform", "RandomNormalLike"}
     assert "GridSample" in {n.op_type for n in onnx.load(str(first.paths["volume"])).graph.node}
-    t0 = time.perf_counter()
     again = export_onnx(tiny_weights, cache_dir=engine_cache)
-    assert again.cached and again.key == first.key and again.seconds == 0.0
-    assert time.perf_counter() - t0 < 2.0  # hashing only, no export
+    assert again.cached and again.key == first.key and again.seconds == 0.0  # no export
     assert again.manifest["preset"] == "tiny" and again.manifest["files"]["encoder"]["nodes"] > 0
 
 
