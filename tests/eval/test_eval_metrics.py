@@ -104,9 +104,9 @@ def test_pose_angles_between_cameras():
 
 
 def test_pose_error_against_a_corrected_pose(astro):
-    from streamfx.geometry.camera import camera_from_angles
     from streamfx.eval.pose import pose_metrics
     from streamfx.face.types import Face
+    from streamfx.geometry.camera import camera_from_angles
 
     _, lm = astro
     box = (*lm[:, :2].min(0), *lm[:, :2].max(0))
