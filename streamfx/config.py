@@ -97,8 +97,9 @@ class OutputConfig:
     """Virtual camera backend (None: try each; see ``streamfx doctor``)."""
     vcam_device: str | None = None
     """Virtual camera device, e.g. /dev/video10 (None: the first free one)."""
-    codec: str = "libx264"
-    """Video encoder of a file output."""
+    codec: str = "auto"
+    """Video encoder of a file output (auto: fits the container: libvpx-vp9 for .webm,
+    mpeg4 for .avi, else libx264 = H.264)."""
     crf: int | None = None
     """Quality of libx264 (lower is better; None: 18)."""
 

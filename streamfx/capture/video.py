@@ -7,12 +7,17 @@ carry the audio in sync). Unreadable, corrupt, truncated or unsupported input ra
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import numpy as np
 
 from streamfx.capture.base import Source, SourceInfo
 from streamfx.errors import InputError, SourceError
 from streamfx.record import Frame
 
+log = logging.getLogger(__name__)
+MAX_SKIPPED = 1000  # corrupt packets skipped before a file counts as unreadable
 NETWORK_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "srt://")
 
 
@@ -26,12 +31,19 @@ class VideoSource(Source):
 
     target: a file path or a URL (``rtsp://``, ``http(s)://``, ...).
     timeout_s: network open/read timeout (network streams only).
+    strict: a corrupt packet is an error (default: skipped and counted in ``skipped_packets``,
+        as ffmpeg does).
+
+    Frames come out upright: a rotation in the file (display matrix) is applied to every frame.
     """
 
     name = "video"
 
-    def __init__(self, target: str | Path, timeout_s: float = 10.0) -> None:
+    def __init__(self, target: str | Path, timeout_s: float = 10.0, strict: bool = False) -> None:
         self.target = str(target)
+        self.strict = strict
+        self.skipped_packets = 0
+        self.rotation = 0  # degrees counter-clockwise applied to each frame
         self.live = is_url(self.target)
         self.timeout_s = timeout_s
         self._container = None
@@ -76,27 +88,57 @@ class VideoSource(Source):
             # frame threads pay off on HD files; live streams use slices (no added delay)
             stream.thread_type = "SLICE" if self.live else "AUTO"
         self._container, self._stream = container, stream
-        self._frames = container.decode(stream)
+        self._frames = self._decoded(container, stream)
         self._index = 0
         self._last_pts = None
         self._pending = self._decode_next()
         if self._pending is None:
             self.close()
             raise self._error(f"{self.target} contains no decodable video frame")
+        self.rotation = round((self._pending.rotation or 0) / 90) % 4 * 90
         return self._info(container, stream)
+
+    def _decoded(self, container, stream):  # -> Iterator[av.VideoFrame]
+        """Decoded frames; a corrupt packet is skipped and counted (``strict``: raised)."""
+        import av
+
+        while True:
+            try:
+                for packet in container.demux(stream):
+                    try:
+                        yield from packet.decode()
+                    except (av.error.InvalidDataError, av.error.UndefinedError) as exc:
+                        self._skip(exc)
+                return
+            except (av.error.InvalidDataError, av.error.UndefinedError) as exc:  # demuxer
+                self._skip(exc)
+
+    def _skip(self, exc: BaseException) -> None:
+        if self.strict or self.live or self.skipped_packets >= MAX_SKIPPED:
+            raise exc
+        self.skipped_packets += 1
+        if self.skipped_packets <= 3:
+            log.warning(
+                "%s: skipped a corrupt packet near frame %d: %s",
+                self.target,
+                self._index,
+                _reason(exc),
+            )
 
     def _info(self, container: object, stream: object) -> SourceInfo:
         rate = stream.average_rate or stream.guessed_rate
         fps = float(rate) if rate else None
         first = self._pending
         codec = stream.codec_context.name
-        desc = f"{self.target} {first.width}x{first.height}@{fps or 0:.3g} {codec}"
+        w, h = (first.height, first.width) if self.rotation % 180 else (first.width, first.height)
+        desc = f"{self.target} {w}x{h}@{fps or 0:.3g} {codec}"
+        desc += f" (rotated {self.rotation}°)" if self.rotation else ""
         has_audio = bool(container.streams.audio)
         if has_audio:
             desc += f" + audio ({container.streams.audio[0].codec_context.name})"
         return SourceInfo(
-            width=first.width,
-            height=first.height,
+            width=w,
+            height=h,
             fps=fps,
             live=self.live,
             frame_count=(stream.frames or None) if not self.live else None,
@@ -128,6 +170,8 @@ class VideoSource(Source):
                 return None
         t = self.now()
         image = vf.to_ndarray(format="rgb24")
+        if self.rotation:  # upright, as players show it
+            image = np.ascontiguousarray(np.rot90(image, self.rotation // 90))
         pts = float(vf.time) if vf.time is not None else None
         self._last_pts = pts if pts is not None else self._last_pts
         frame = Frame(image=image, pts=pts, t_capture=t, index=self._index)
@@ -140,7 +184,7 @@ class VideoSource(Source):
         if self.live or stream is None:
             return
         expected = stream.frames or 0
-        if expected and self._index < expected * 0.98 - 1:
+        if expected and self._index + self.skipped_packets < expected * 0.98 - 1:
             raise InputError(
                 f"{self.target} ended after {self._index} of its {expected} frames: "
                 "the file is truncated or corrupt"

@@ -27,10 +27,12 @@ from streamfx.config import PipelineConfig, dump_config, load_config
 EXIT_CODES = """exit codes:
   0    done
   1    internal error (a bug; STREAMFX_DEBUG=1 shows the traceback)
-  2    bad input, settings, style or missing dependency: nothing was processed
+  2    bad input, settings, style or missing dependency, an output that exists (--force) or
+       is the input: nothing was written
   3    finished, but a stage failed on some frames (e.g. the editor): the output was written,
        the summary says how many frames and the first error
-  130  interrupted (Ctrl-C or SIGTERM)"""
+  4    edit batch: some files failed (the others were written; the table says which)
+  130  interrupted (Ctrl-C or SIGTERM); edit leaves nothing under the output's name"""
 
 
 @dataclass

@@ -76,7 +76,10 @@ class Compositor:
                 continue
             seen.add(face.track_id)
             st = self.tracks.get(face.track_id)
-            weight = min(1.0, (st.weight if st else 0.0) + step)
+            if st is None and self.config.fade_in is False:
+                weight = 1.0  # offline: a new track is fully edited from its first frame
+            else:
+                weight = min(1.0, (st.weight if st else 0.0) + step)
             self.tracks[face.track_id] = _TrackState(weight, face, edit, st.color if st else None)
         for tid in [t for t in self.tracks if t not in seen]:
             st = self.tracks[tid]

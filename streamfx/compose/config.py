@@ -24,6 +24,9 @@ class ComposeConfig:
     """0..1, weight of the previous frame's colour transfer per track (steadies flicker)."""
     fade_frames: int = 6
     """Frames to cross-fade an edit in (new or returning track) and out (lost track)."""
+    fade_in: bool | None = None
+    """Fade the edit of a new track in over ``fade_frames``. None: live runs fade in (a track
+    change is smooth), offline edits do not (every face is fully edited from frame 0)."""
 
     hold_frames: int = 3
     """A tracked face missing from this many frames in a row (a detection hiccup) keeps its

@@ -38,6 +38,11 @@ class Sink(ABC):
     def close(self) -> None:
         """Flush and release. Safe to call twice."""
 
+    def abandon(self) -> None:
+        """Close after an unfinished run (interrupted, failed): a file sink leaves nothing
+        under its final name. Default: ``close()``."""
+        self.close()
+
     def __enter__(self) -> Sink:
         return self
 

@@ -56,6 +56,9 @@ class RunStats:
     tracked / no_face: frames that went through face tracking / that had no face in them.
     edit: the editor that ran (``Frame.editor``: "mesh", "3dpe", "passthrough").
     first_output_s: seconds from ``t_origin`` (the command's start) to the first frame out.
+    edited: frames with at least one face edited and blended in.
+    skipped_packets: corrupt input packets skipped (offline). expected: the source's frame
+    count when known (offline, for "stopped after N of M frames").
     """
 
     captured: int = 0
@@ -71,6 +74,9 @@ class RunStats:
     tracked: int = 0
     no_face: int = 0
     slates: int = 0
+    edited: int = 0
+    skipped_packets: int = 0
+    expected: int | None = None
     interrupted: bool = False
     edit: str = ""
     source: str = ""
@@ -109,6 +115,7 @@ class RunStats:
                 entry = self.errors.setdefault(stage, [message, 0])
                 entry[1] += 1
             self.edit_errors += "edit" in failed
+            self.edited += bool(frame.edits) and not failed and frame.output is not None
             self.stage_errors += any(stage != "edit" for stage in failed)
 
     def add_output(self) -> None:
@@ -158,6 +165,8 @@ class RunStats:
                 "errors": {k: {"first": v[0], "frames": v[1]} for k, v in self.errors.items()},
                 "tracked": self.tracked,
                 "no_face": self.no_face,
+                "edited": self.edited,
+                "skipped_packets": self.skipped_packets,
                 "first_output_s": self.first_output_s,
                 "fps_in": self.captured / dt,
                 "fps_processed": self.processed / dt,
