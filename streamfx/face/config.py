@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from streamfx.errors import ConfigError, check_field
 
 POLICIES = ("largest", "central", "all")
+DETECTORS = ("full_range", "landmarker")
 
 
 @dataclass
@@ -41,10 +42,34 @@ class FaceConfig:
     """Resampling filter of the crop: ``lanczos`` (the official one; ~30 ms per face with
     OpenCV on one core), ``cubic`` (~3 ms; differs from Lanczos by ~1 grey level) or ``linear``."""
 
+    detector: str = "full_range"
+    """How faces are found: ``full_range`` (MediaPipe's full-range BlazeFace finds faces down to
+    ~40 px in 720p every ``detect_every`` frames, the landmarker runs on a crop around each face
+    and follows it from its landmarks in between; ``face_detection_full_range_sparse.tflite`` is
+    fetched by the model-file manager) or ``landmarker`` (the landmarker's own short-range
+    detector on the whole frame, with the zoomed fallback below for small faces)."""
+    detect_every: int = 5
+    """``full_range``: frames between detector runs while faces are followed (each run looks at
+    one of the frame's windows in turn: the whole frame, then square windows of its height);
+    a followed face that is lost brings the next run forward and looks everywhere at once."""
+    detect_window: float = 0.67
+    """``full_range``: side of the square windows the detector also looks at, as a fraction of
+    the frame's shorter side (a 60 px face in 720p is found in a 480 px window, not in the
+    whole frame); frames whose windows would be under 256 px use the whole frame only."""
+    follow_factor: float = 2.0
+    """``full_range``: side of the square crop around a face's last landmark box (or detector
+    box), in face sizes, that the landmarker runs on."""
+    follow_size: int = 256
+    """``full_range``: the crop is resampled to this side (pixels) when smaller; larger crops
+    are resampled to at most ``follow_max_size``."""
+    follow_max_size: int = 384
+    """``full_range``: largest side (pixels) of the resampled crop around a large face."""
+
     zoom: bool = True
     """Look for faces too small for MediaPipe's detector (narrower than ~15% of the frame) in
     zoomed windows: tiles of the frame when too few faces are found, and crops around small
-    tracked faces in ``track`` (see ``streamfx.face.zoom``)."""
+    tracked faces in ``track`` (see ``streamfx.face.zoom``). With ``detector=full_range`` the
+    tiles are only the last resort of ``detect`` (a still where the detector finds no face)."""
     zoom_scales: tuple[float, ...] = (1.0, 0.5)
     """Tile sides as fractions of the frame's shorter side (coarse first); a face is found in a
     tile when it is wider than ~15% of the tile."""
@@ -86,6 +111,15 @@ class FaceConfig:
             self.lost_timeout_ms >= 0, "face.lost_timeout_ms", ">= 0 ms", self.lost_timeout_ms
         )
         parse_policy(self.policy)
+        ok = self.detector in DETECTORS
+        check_field(ok, "face.detector", " or ".join(DETECTORS), self.detector)
+        check_field(self.detect_every >= 1, "face.detect_every", ">= 1 frame", self.detect_every)
+        ok = 0.2 <= self.detect_window <= 1.0
+        check_field(ok, "face.detect_window", "a fraction in [0.2, 1]", self.detect_window)
+        ok = self.follow_factor >= 1.2
+        check_field(ok, "face.follow_factor", ">= 1.2 face sizes", self.follow_factor)
+        ok = 64 <= self.follow_size <= self.follow_max_size
+        check_field(ok, "face.follow_size", ">= 64 and <= follow_max_size", self.follow_size)
         ok = bool(self.zoom_scales) and all(0.0 < f <= 1.0 for f in self.zoom_scales)
         check_field(ok, "face.zoom_scales", "fractions in (0, 1]", self.zoom_scales)
         ok = 0.0 <= self.zoom_overlap < 0.9

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 
 log = logging.getLogger("streamfx.mediapipe")
 NATIVE_LINE = re.compile(
-    r"^([IWEF]\d{4} |INFO: |WARNING: All log messages before absl|"
+    r"^([IWEF]\d{4} |INFO: |(WARNING|ERROR): \[\w+\.cc:\d+\] |"
+    r"WARNING: All log messages before absl|"
     r"WARNING: Logging before InitGoogle|W0000 |I0000 |E0000 |"
     r".*(TensorFlow Lite|XNNPACK|inference_feedback_manager|"
     r"landmark_projection_calculator|gl_context|absl::InitializeLog))"

@@ -1,9 +1,24 @@
-"""MediaPipe face tracking: the only module of streamfx that imports mediapipe.
+"""MediaPipe face tracking (with ``streamfx.face.detector``, the only modules importing mediapipe).
 
-``FaceTracker.track`` runs the Tasks ``FaceLandmarker`` in video mode (it follows faces between
-frames), gives each person a stable id, smooths landmarks and pose with One-Euro filters and
-returns, per selected face, the EG3D crop, its transforms and the EG3D camera label.
-``FaceTracker.detect`` does the same for unrelated still images (image mode, no smoothing).
+``FaceTracker.track`` finds faces, gives each person a stable id, smooths landmarks and pose with
+One-Euro filters and returns, per selected face, the EG3D crop, its transforms and the EG3D
+camera label. ``FaceTracker.detect`` does the same for unrelated still images (no smoothing):
+the landmarker on the whole frame, then (``full_range``) the detector for the faces it missed.
+
+Finding faces (``FaceConfig.detector``):
+
+- ``full_range`` (default): MediaPipe's full-range BlazeFace (``FullRangeDetector``) finds the
+  faces, down to ~40 px in 720p; the landmarker (``FaceLandmarker``, one faces) runs on a square
+  crop around each face. Between detector runs each followed face is landmarked in a crop around
+  its last landmark box by its own video-mode landmarker (which then skips its own detector), so
+  one face costs about one landmark model run per frame. The detector runs every
+  ``detect_every`` frames on one of the frame's windows in turn (the whole frame, then square
+  windows of its height), and on all of them at once when a followed face is lost or none is
+  followed (at most every ``detect_every`` frames then). ``stats['detector_runs']`` counts
+  detector calls, ``stats['follows']`` crops landmarked around followed faces.
+- ``landmarker``: the landmarker in video mode on the whole frame (its own short-range
+  detector), with the zoomed fallback of ``streamfx.face.zoom`` (tiles, crops around small
+  tracks) for faces narrower than ~15% of the frame.
 """
 
 from __future__ import annotations
@@ -21,6 +36,7 @@ from streamfx.face.pose import camera_from_pose, orthonormalize
 from streamfx.face.quiet import quiet_native_stderr, silence_glog_env
 from streamfx.face.types import CROP_SIZE, Face
 from streamfx.face.zoom import (
+    Box,
     landmarks_to_frame,
     pose_to_frame,
     roi_window,
@@ -33,6 +49,7 @@ from streamfx.temporal.one_euro import OneEuroFilter
 
 MODEL_NAME = "face_landmarker.task"
 QUIET_CALLS = 8  # MediaPipe calls whose native log lines are routed to logging (the first ones)
+QUIET_CALLS_EACH = 3  # the same for each per-track landmarker's first calls
 
 
 def find_model(model_path: str | Path | None = None) -> Path:
@@ -80,7 +97,14 @@ class FaceTracker:
         self._video: Any = None
         self._image: Any = None
         self._zoom: Any = None
+        self._detector: Any = None
+        self._followers: dict[int, Any] = {}  # track id -> its own video-mode landmarker
+        self._spare: list[Any] = []  # landmarkers of ended tracks, reused by new ones
+        self._calls: dict[int, int] = {}  # id(landmarker) -> calls so far (log silencing)
+        self._since_detect = 1 << 30
+        self._next_window = 0
         self._last_ts = -1
+        self._prev_ts = -1
         self._since_scan = 1 << 30
         self._last_count = 0
         self.assigner = TrackAssigner(self.config.lost_timeout_ms, self.config.match_max_distance)
@@ -101,10 +125,14 @@ class FaceTracker:
             "zoomed": 0,
             "tile_scans": 0,
             "roi_runs": 0,
+            "detector_runs": 0,
+            "detections": 0,
+            "follows": 0,
+            "follow_lost": 0,
         }
 
     # -- MediaPipe ---------------------------------------------------------------------------
-    def _landmarker(self, video: bool) -> Any:
+    def _landmarker(self, video: bool, num_faces: int | None = None) -> Any:
         from mediapipe.tasks.python import BaseOptions, vision
 
         c = self.config
@@ -112,7 +140,7 @@ class FaceTracker:
         opts = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=str(self.model_path)),
             running_mode=mode,
-            num_faces=c.max_faces,
+            num_faces=num_faces or c.max_faces,
             min_face_detection_confidence=c.min_detection_confidence,
             min_face_presence_confidence=c.min_presence_confidence,
             min_tracking_confidence=c.min_tracking_confidence,
@@ -133,19 +161,22 @@ class FaceTracker:
                 self._video = self._landmarker(video=True)
             res = self._native(self._video.detect_for_video, mp_image, timestamp_ms)
         h, w = img.shape[:2]
-        out = []
-        mats = res.facial_transformation_matrixes or []
-        for i, pts in enumerate(res.face_landmarks):
-            lm = np.array([(p.x * w, p.y * h, p.z * w) for p in pts], dtype=np.float64)
-            pose = np.asarray(mats[i], dtype=np.float64) if i < len(mats) else None
-            out.append((lm, pose))
-        return out
+        return _results(res, np.array([w, h, w], dtype=np.float64))
 
     def _native(self, call: Any, *args: Any) -> Any:
         """Call MediaPipe; its first calls print C++ log lines, which are routed to logging."""
         if self._native_calls >= QUIET_CALLS:
             return call(*args)
         self._native_calls += 1
+        with quiet_native_stderr():
+            return call(*args)
+
+    def _native_each(self, lmk: Any, call: Any, *args: Any) -> Any:
+        """``_native`` counted per landmarker (each new graph logs on its first calls)."""
+        n = self._calls.get(id(lmk), 0)
+        if n >= QUIET_CALLS_EACH:
+            return call(*args)
+        self._calls[id(lmk)] = n + 1
         with quiet_native_stderr():
             return call(*args)
 
@@ -159,13 +190,17 @@ class FaceTracker:
         img = check_image(image_rgb)
         ts = max(int(round(float(timestamp_ms))), self._last_ts + 1)
         self._last_ts = ts
-        raw = self._keep_large(self._raw(img, ts))
-        if self.config.zoom:
-            raw = self._zoom_track(img, raw)
+        if self.config.detector == "full_range":
+            raw = self._keep_large(self._follow_and_detect(img, ts))
+        else:
+            raw = self._keep_large(self._raw(img, ts))
+            if self.config.zoom:
+                raw = self._zoom_track(img, raw)
         known = set(self.assigner.tracks)
         ids, dropped = self.assigner.assign([_bbox(lm) for lm, _ in raw], float(ts))
         for tid in dropped:
             self._filters.pop(tid, None)
+            self._release_follower(tid)
             self.stats["lost"] += 1
         self.started = [i for i in ids if i not in known]
         self.ended = self._pending_ended + dropped
@@ -178,8 +213,11 @@ class FaceTracker:
     def detect(self, image_rgb: np.ndarray) -> list[Face]:
         """Faces in an unrelated still image (uint8 [H,W,3] RGB); ids 0.. by decreasing size."""
         img = check_image(image_rgb)
-        raw = self._keep_large(self._raw(img, None))
         c = self.config
+        raw = self._raw(img, None)
+        if c.detector == "full_range" and len(raw) < c.max_faces:  # faces the direct path missed
+            raw = self._detect_new(img, raw, self._windows(img), None)
+        raw = self._keep_large(raw)
         if c.zoom and (not raw or (c.zoom_detect_when_fewer and len(raw) < c.max_faces)):
             raw = self._merge(raw, self._tiles(img), count=True)
         raw.sort(key=lambda r: -_size(_bbox(r[0])))
@@ -196,15 +234,25 @@ class FaceTracker:
         self._pending_ended += sorted(self.assigner.tracks)
         self.assigner.reset()
         self._filters.clear()
+        for tid in list(self._followers):
+            self._release_follower(tid)
         self._since_scan = 1 << 30
+        self._since_detect = 1 << 30
         self._last_count = 0
 
     def close(self) -> None:
         """Release MediaPipe's graphs (call it; their finaliser fails at interpreter exit)."""
-        for lmk in (self._video, self._image, self._zoom):
-            if lmk is not None:
+        with quiet_native_stderr():  # closing a graph logs too
+            for lmk in (self._video, self._image, self._zoom, *self._followers.values()):
+                if lmk is not None:
+                    lmk.close()
+            for lmk in self._spare:
                 lmk.close()
-        self._video = self._image = self._zoom = None
+            if self._detector is not None:
+                self._detector.close()
+        self._video = self._image = self._zoom = self._detector = None
+        self._followers.clear()
+        self._spare.clear()
 
     def __enter__(self) -> FaceTracker:
         return self
@@ -212,21 +260,108 @@ class FaceTracker:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- zoomed fallback (streamfx.face.zoom) ------------------------------------------------
-    def _raw_window(self, img: np.ndarray, win: tuple) -> list[tuple[np.ndarray, Any]]:
-        """MediaPipe's faces in one square window, mapped back to frame pixels and camera."""
-        size = self.config.zoom_size
+    # -- full-range detection and following (streamfx.face.detector) -------------------------
+    def _windows(self, img: np.ndarray) -> list[Box | None]:
+        from streamfx.face.detector import detect_windows
+
+        return detect_windows(img.shape[1], img.shape[0], self.config.detect_window)
+
+    def _detect_boxes(self, img: np.ndarray, windows: list[Box | None]) -> list:
+        if self._detector is None:
+            from streamfx.face.detector import FullRangeDetector
+
+            self._detector = FullRangeDetector(min_confidence=self.config.min_detection_confidence)
+        self.stats["detector_runs"] += len(windows)
+        return self._detector.detect_all(img, windows)
+
+    def _detect_new(
+        self, img: np.ndarray, raw: list, windows: list[Box | None], ts: int | None
+    ) -> list:
+        """``raw`` plus the faces the detector finds in ``windows`` that are not in it yet,
+        each landmarked in a crop around its box (image mode)."""
+        c = self.config
+        for box in self._detect_boxes(img, windows):
+            if len(raw) >= c.max_faces:
+                break
+            if any(same_face(box[:4], _bbox(r[0])) for r in raw):
+                continue
+            found = self._raw_window(img, roi_window(box[:4], c.follow_factor), crop=True)
+            found = [f for f in found if same_face(box[:4], _bbox(f[0]), 1.0)][:1]
+            self.stats["detections"] += len(found)
+            raw = self._merge(raw, found)
+        return raw
+
+    def _follow_and_detect(self, img: np.ndarray, ts: int) -> list:
+        """This frame's faces: each live track followed in a crop around its last box, then the
+        detector when due (module docstring)."""
+        c = self.config
+        raw: list = []
+        newly_lost = False
+        for tid, tr in list(self.assigner.tracks.items()):
+            self.stats["follows"] += 1
+            found = self._raw_window(
+                img, roi_window(tr.bbox, c.follow_factor), crop=True, lmk=self._follower(tid), ts=ts
+            )
+            found = [f for f in found if same_face(tr.bbox, _bbox(f[0]), 1.0)][:1]
+            if found and not any(same_face(_bbox(found[0][0]), _bbox(r[0])) for r in raw):
+                raw.append(found[0])
+            elif not found:
+                self.stats["follow_lost"] += 1
+                newly_lost |= tr.last_seen_ms >= self._prev_ts
+        self._prev_ts = ts
+        self._since_detect += 1
+        everywhere = newly_lost or not raw
+        if len(raw) < c.max_faces and (newly_lost or self._since_detect >= c.detect_every):
+            self._since_detect = 0
+            windows = self._windows(img)
+            if not everywhere:  # one window per run, in turn
+                windows = [windows[self._next_window % len(windows)]]
+                self._next_window += 1
+            raw = self._detect_new(img, raw, windows, ts)
+        return raw
+
+    def _follower(self, tid: int) -> Any:
+        """The video-mode landmarker (one face) that follows track ``tid``."""
+        lmk = self._followers.get(tid)
+        if lmk is None:
+            lmk = self._spare.pop() if self._spare else self._landmarker(video=True, num_faces=1)
+            self._followers[tid] = lmk
+        return lmk
+
+    def _release_follower(self, tid: int) -> None:
+        lmk = self._followers.pop(tid, None)
+        if lmk is not None:
+            self._spare.append(lmk)
+
+    # -- zoomed windows (streamfx.face.zoom) --------------------------------------------------
+    def _raw_window(
+        self,
+        img: np.ndarray,
+        win: tuple,
+        crop: bool = False,
+        lmk: Any = None,
+        ts: int | None = None,
+    ) -> list[tuple[np.ndarray, Any]]:
+        """MediaPipe's faces in one square window, mapped back to frame pixels and camera.
+
+        ``crop``: a crop around one face (resampled to ``follow_size``..``follow_max_size``, one
+        face looked for) rather than a tile (``zoom_size``, up to ``max_faces``). ``lmk``: a
+        video-mode landmarker to run at ``ts`` (None: the shared image-mode one).
+        """
+        c = self.config
+        side = win[2] - win[0]
+        size = int(np.clip(round(side), c.follow_size, c.follow_max_size)) if crop else c.zoom_size
         patch = window_image(img, win, size)
-        if self._zoom is None:  # own image-mode instance: no time-stamp order to keep
-            self._zoom = self._landmarker(video=False)
         mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=patch)
-        res = self._native(self._zoom.detect, mp_image)
-        mats = res.facial_transformation_matrixes or []
+        if lmk is not None:
+            res = self._native_each(lmk, lmk.detect_for_video, mp_image, ts)
+        else:
+            if self._zoom is None:  # own image-mode instance: no time-stamp order to keep
+                self._zoom = self._landmarker(video=False)
+            res = self._native(self._zoom.detect, mp_image)
         wh = (img.shape[1], img.shape[0])
         out = []
-        for i, pts in enumerate(res.face_landmarks):
-            lm = np.array([(p.x * size, p.y * size, p.z * size) for p in pts], dtype=np.float64)
-            pose = np.asarray(mats[i], dtype=np.float64) if i < len(mats) else None
+        for lm, pose in _results(res, np.array([size, size, size], dtype=np.float64)):
             if pose is not None:
                 pose = pose_to_frame(pose, win, size, wh)
             out.append((landmarks_to_frame(lm, win, size), pose))
@@ -343,6 +478,19 @@ def _bbox(lm: np.ndarray) -> tuple[float, float, float, float]:
         float(lm[:, 0].max()),
         float(lm[:, 1].max()),
     )
+
+
+def _results(res: Any, scale: np.ndarray) -> list[tuple[np.ndarray, Any]]:
+    """A landmarker result as (landmarks [478,3] float64 scaled by ``scale`` (w, h, w), pose
+    [4,4] or None) per face: one array build per face, no per-landmark arithmetic in Python."""
+    mats = res.facial_transformation_matrixes or []
+    out = []
+    for i, pts in enumerate(res.face_landmarks):
+        lm = np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float64)
+        lm *= scale
+        pose = np.asarray(mats[i], dtype=np.float64) if i < len(mats) else None
+        out.append((lm, pose))
+    return out
 
 
 def _margin(lm: np.ndarray, win: tuple) -> float:

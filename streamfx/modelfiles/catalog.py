@@ -181,3 +181,30 @@ FACE_LANDMARKER = register(
         homepage="https://ai.google.dev/edge/mediapipe/solutions/vision/face_landmarker",
     )
 )
+
+FACE_DETECTOR_FULL_RANGE = register(
+    ModelFile(
+        name="face_detection_full_range_sparse.tflite",
+        size=676746,
+        sha256="2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1",
+        sources=(
+            Remote(
+                "https://storage.googleapis.com/mediapipe-assets/"
+                "face_detection_full_range_sparse.tflite",
+                label="official",
+            ),
+            Remote(
+                "https://files.pythonhosted.org/packages/ad/83/"
+                "56f760fecdc60de84c529d6c05c9dfc7d972617c6632bd254d5e021e5b16/"
+                "mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl",
+                member="mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite",
+                sha256="05dc4a9e593655a79558d05d6227d31018c2537a4bd3362b51e230cf22aecfe3",
+                label="registry mirror (PyPI wheel mediapipe==0.10.21, cp311 manylinux)",
+            ),
+        ),
+        licence="Apache-2.0",
+        description="MediaPipe BlazeFace full-range face detector (faces up to ~5 m), sparse",
+        homepage="https://github.com/google-ai-edge/mediapipe/blob/master/docs/solutions/"
+        "face_detection.md",
+    )
+)

@@ -1,5 +1,8 @@
 """Small faces: the zoomed fallback (tiles, crops around tracks) on real photos.
 
+These run the ``landmarker`` detector (the fallback's home); the default ``full_range`` path is
+tested in test_face_full_range.py.
+
 The astronaut (scikit-image, public domain) pasted small into 720p/1080p frames; MediaPipe's
 full-frame detector misses faces narrower than ~15% of the frame.
 """
@@ -25,7 +28,7 @@ FACE_W = 105.0  # the astronaut's face width in the 512 photo; its centre is nea
 def tracker(face_model):
     from streamfx.face import FaceTracker
 
-    with FaceTracker(FaceConfig(max_faces=4), model_path=face_model) as tr:
+    with FaceTracker(FaceConfig(max_faces=4, detector="landmarker"), model_path=face_model) as tr:
         yield tr
 
 
@@ -91,12 +94,14 @@ def test_one_followed_face_triggers_no_periodic_tile_scans() -> None:
     # a one-person call with max_faces=4 must not stall every zoom_every frames on a tile scan
     from streamfx.face import FaceTracker
 
-    with FaceTracker(FaceConfig(max_faces=4, zoom_every=5)) as tr:
+    with FaceTracker(FaceConfig(max_faces=4, zoom_every=5, detector="landmarker")) as tr:
         frame = _paste(_grey(640, 480), 200, 320, 240)
         for i in range(16):
             assert len(tr.track(frame, 1000.0 + 40 * i)) == 1
         assert tr.stats["tile_scans"] == 0
-    with FaceTracker(FaceConfig(max_faces=4, zoom_every=5, zoom_track_when_fewer=True)) as tr:
+    with FaceTracker(
+        FaceConfig(max_faces=4, zoom_every=5, zoom_track_when_fewer=True, detector="landmarker")
+    ) as tr:
         for i in range(16):
             tr.track(frame, 1000.0 + 40 * i)
         assert tr.stats["tile_scans"] >= 2  # group-call mode keeps looking for more people
