@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -143,13 +144,21 @@ class ThreeDPEBackend(EditorBackend):
         self.engine_name = self.engine.name
         self.engine_choice = describe_choice(self.engine)
         log.info("3dpe engine: %s", self.engine_choice)
-        self.smoother = TriplaneSmoother(smoothing) if smoothing is not None else None
-        self._tokens: torch.Tensor | None = None
-        self.style = ""
-        self._lock = threading.Lock()  # guards _tokens / style between the two threads
+        self.smoother = TriplaneSmoother(replace(smoothing)) if smoothing is not None else None
+        self._smoothing_on = True
+        self.crossfade_frames = 0
+        """Frames over which a face's triplane blends from its old style to the new one."""
+        self._tokens: torch.Tensor | None = None  # the default style's tokens
+        self.style = ""  # the default style in use (its tokens are ready)
+        self._lock = threading.Lock()  # guards the token cache and styles between threads
+        self._cache: dict[str, torch.Tensor] = {}  # style -> prompt tokens (ready)
+        self._track_style: dict[int, str] = {}  # track id -> its own wanted style
+        self._shown: dict[int, str] = {}  # track id -> style its last frame was rendered in
+        self._fades: dict[int, tuple[str, int]] = {}  # track id -> (previous style, frames)
         self._cond = threading.Condition()
-        self._slot: tuple[int, str, torch.Tensor] | None = None  # the latest pending style
-        self._requested = self._done = 0  # style generations asked for / finished
+        self._queue: dict[str, torch.Tensor] = {}  # style -> reference, waiting for encoding
+        self._busy = False  # the prompt thread is encoding one
+        self._default_key = ""  # the latest default style asked for
         self._stop = False
         self._error: BaseException | None = None
         self._worker = threading.Thread(target=self._prompt_loop, name="3dpe-prompt", daemon=True)
@@ -160,22 +169,63 @@ class ThreeDPEBackend(EditorBackend):
 
     # ------------------------------------------------------------------ styles
     def set_style(self, style: str | Path) -> None:
-        """Switch the prompt without blocking: the reference is read and checked here (bad
-        styles raise at once), its tokens are computed on the prompt thread, and the old style
-        keeps rendering until they are ready. A newer call supersedes a pending one."""
+        """Switch the default prompt without blocking: the reference is read and checked here
+        (bad styles raise at once), its tokens are computed on the prompt thread (once per
+        style: a style used before switches at the next frame), and the old style keeps
+        rendering until they are ready. A newer call supersedes a pending one."""
+        key = str(style)
+        with self._lock:
+            ready = key in self._cache
+        ref = None if ready else self._reference(key)
+        with self._cond:
+            self._default_key = key
+            if ref is not None:
+                self._queue[key] = ref
+                self._cond.notify_all()
+        if ready:
+            self._use_default(key)
+
+    def set_track_style(self, track_id: int, style: str | Path | None) -> None:
+        """Give track ``track_id`` its own prompt (None: it follows the default again); like
+        ``set_style``, never blocking: the track keeps its old style until the tokens exist."""
+        if style is None:
+            with self._lock:
+                self._track_style.pop(track_id, None)
+            return
+        key = str(style)
+        with self._lock:
+            ready = key in self._cache
+        ref = None if ready else self._reference(key)
+        with self._lock:
+            self._track_style[track_id] = key
+        if ref is not None:
+            with self._cond:
+                self._queue[key] = ref
+                self._cond.notify_all()
+
+    def style_of(self, track_id: int) -> str:
+        """The style track ``track_id`` was last rendered in (or will be)."""
+        with self._lock:
+            return self._shown.get(track_id) or self._track_style.get(track_id) or self.style
+
+    def _reference(self, key: str) -> torch.Tensor:
         from streamfx.editor.preprocess import reference_to_tensor
 
-        ref = reference_to_tensor(load_reference(reference_path(style)))
-        with self._cond:
-            self._requested += 1
-            self._slot = (self._requested, str(style), ref)
-            self._cond.notify_all()
+        return reference_to_tensor(load_reference(reference_path(key)))
+
+    def _use_default(self, key: str) -> None:
+        """Make ``key`` (tokens ready) the default."""
+        with self._lock:
+            self._tokens, self.style = self._cache[key], key
+            if self.smoother is not None and self.crossfade_frames <= 0:
+                self.smoother.reset()
 
     def wait_style(self, timeout: float | None = 60.0) -> bool:
-        """Wait until the latest ``set_style`` is in use; False on timeout. Re-raises an error
-        the prompt thread hit (the previous style then stays in use)."""
+        """Wait until every requested style is ready and the latest ``set_style`` is in use;
+        False on timeout. Re-raises an error the prompt thread hit (the previous style then
+        stays in use)."""
         with self._cond:
-            ok = self._cond.wait_for(lambda: self._done >= self._requested, timeout)
+            ok = self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
             err, self._error = self._error, None
         if err is not None:
             raise err
@@ -185,7 +235,7 @@ class ThreeDPEBackend(EditorBackend):
     def style_pending(self) -> bool:
         """True while a newer style's tokens are being computed."""
         with self._cond:
-            return self._done < self._requested
+            return bool(self._queue) or self._busy
 
     def _prompt_loop(self) -> None:
         import torch
@@ -193,11 +243,12 @@ class ThreeDPEBackend(EditorBackend):
         stream = torch.cuda.Stream(self.device) if self.device.type == "cuda" else None
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._slot is not None or self._stop)
+                self._cond.wait_for(lambda: bool(self._queue) or self._stop)
                 if self._stop:
                     return
-                gen, style, ref = self._slot
-                self._slot = None
+                key = next(iter(self._queue))
+                ref = self._queue.pop(key)
+                self._busy = True
             error = None
             try:
                 with torch.inference_mode():
@@ -208,14 +259,16 @@ class ThreeDPEBackend(EditorBackend):
                     else:
                         tokens = self.engine.encode_prompt(ref)
                 with self._lock:
-                    self._tokens, self.style = tokens, style
-                    if self.smoother is not None:
-                        self.smoother.reset()
+                    self._cache[key] = tokens
+                with self._cond:
+                    is_default = key == self._default_key
+                if is_default:
+                    self._use_default(key)
             except Exception as exc:  # reported by wait_style; the old style stays
-                log.error("3dpe: prompt for %s failed: %s", style, exc)
+                log.error("3dpe: prompt for %s failed: %s", key, exc)
                 error = exc
             with self._cond:
-                self._done = gen
+                self._busy = False
                 self._error = error or self._error
                 self._cond.notify_all()
 
@@ -244,8 +297,7 @@ class ThreeDPEBackend(EditorBackend):
             if f.crop is None or f.camera is None:
                 raise InputError("3dpe needs face.crop (512x512) and face.camera (25 numbers)")
         cams = [f.camera if c is None else c for f, c in zip(faces, cameras, strict=True)]
-        with self._lock:
-            tokens = self._tokens
+        tokens, old_tokens, weights = self._face_tokens(faces)
         dev = self.device
         crops = np.stack([np.asarray(f.crop, np.uint8) for f in faces])
         cam_t = torch.as_tensor(np.stack([np.asarray(c, np.float32).reshape(25) for c in cams]))
@@ -254,7 +306,15 @@ class ThreeDPEBackend(EditorBackend):
             images = torch.from_numpy(crops).to(dev).permute(0, 3, 1, 2).float().div(255) * 2 - 1
             tri = self.engine.encode(images, tokens)
             timings = dict(self.engine.last_timings)
-            if self.smoother is not None:
+            fading = [i for i, w in enumerate(weights) if w < 1.0]
+            if fading:  # cross-fade: blend the triplanes of the old and new styles
+                idx = torch.as_tensor(fading, device=tri.device)
+                old = self.engine.encode(images[idx], old_tokens[idx])
+                w = torch.as_tensor([weights[i] for i in fading], device=tri.device)
+                w = w.to(tri.dtype).view(-1, 1, 1, 1)
+                tri = tri.clone()
+                tri[idx] = old.lerp(tri[idx], w)
+            if self.smoother is not None and self.smoothing > 0:
                 tri = torch.cat(
                     [self.smoother(f.track_id, tri[i : i + 1]) for i, f in enumerate(faces)]
                 )
@@ -276,10 +336,65 @@ class ThreeDPEBackend(EditorBackend):
             for i in range(len(faces))
         ]
 
+    def _face_tokens(self, faces: list[Face]) -> tuple:
+        """Per face: tokens [N,197,d] of the style it shows, the tokens of the style it fades
+        from, and the weight of the new style (1: no fade). Advances each face's fade."""
+        import torch
+
+        new, old, weights = [], [], []
+        with self._lock:
+            for f in faces:
+                tid = f.track_id
+                want = self._track_style.get(tid) or self._default_key or self.style
+                shown = self._shown.get(tid)
+                use = want if want in self._cache else shown if shown in self._cache else self.style
+                if shown is not None and shown != use and shown in self._cache:
+                    if self.crossfade_frames > 0:
+                        self._fades[tid] = (shown, 0)
+                    elif self.smoother is not None:
+                        self.smoother.reset(tid)
+                self._shown[tid] = use
+                w, prev = 1.0, use
+                fade = self._fades.get(tid)
+                if fade is not None:
+                    done = fade[1] + 1
+                    w = done / (self.crossfade_frames + 1)
+                    if w >= 1.0 or fade[0] not in self._cache:
+                        del self._fades[tid]
+                        w = 1.0
+                    else:
+                        self._fades[tid], prev = (fade[0], done), fade[0]
+                new.append(self._cache[use])
+                old.append(self._cache[prev])
+                weights.append(w)
+        return torch.cat(new), torch.cat(old), weights
+
+    @property
+    def smoothing(self) -> float:
+        """Triplane smoothing, 0 (off) .. 1 (steadiest); a live control. It sets the
+        smoother's weight of a still face's new triplane to ``1 - smoothing`` (at least 0.05)."""
+        if self.smoother is None:
+            return 0.0
+        return 1.0 - self.smoother.config.min_weight if self._smoothing_on else 0.0
+
+    @smoothing.setter
+    def smoothing(self, value: float) -> None:
+        if self.smoother is None:
+            return
+        self._smoothing_on = value > 0
+        if value > 0:
+            self.smoother.config.min_weight = max(0.05, 1.0 - float(value))
+
     def reset(self, track_id: int | None = None) -> None:
-        """Drop the temporal state of one track (or all)."""
+        """Drop the temporal state, own style and fade of one track (or all)."""
         if self.smoother is not None:
             self.smoother.reset(track_id)
+        with self._lock:
+            for state in (self._track_style, self._shown, self._fades):
+                if track_id is None:
+                    state.clear()
+                else:
+                    state.pop(track_id, None)
 
     def close(self) -> None:
         """Stop the prompt thread and release the engine (safe to call twice)."""

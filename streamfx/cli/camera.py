@@ -17,16 +17,47 @@ from streamfx.config import PipelineConfig
 class Command(PipelineConfig, RunOptions):
     """``streamfx camera``: every pipeline setting plus the common run options."""
 
+    control: str | None = None
+    """Serve the control API and web panel on [HOST:]PORT (e.g. 8765; HOST defaults to
+    127.0.0.1). The line ``control: http://HOST:PORT/?token=TOKEN`` is printed at start and the
+    token written to a user-only file; see docs/control.md."""
+    control_remote: bool = False
+    """Allow --control on a non-loopback address (anyone who can reach it and has the token
+    can drive the camera)."""
+    loop: bool = True
+    """Play a video file or image source again from the start when it ends (a clip as a live
+    camera); --no-loop ends the run at the end of the clip."""
+
 
 def _status(stats) -> None:
     print(f"\r{stats.line()}   ", end="", file=sys.stderr, flush=True)
 
 
+def _controls(config: PipelineConfig, pipe):
+    """Live controls read by the pipeline's stages (styles of the running editor)."""
+    from streamfx.control.session import attach_controls, make_controls, style_entries
+
+    backend = next(
+        (getattr(s, "backend", None) for s in pipe.stages if hasattr(s, "backend")), None
+    )
+    styles = style_entries(getattr(backend, "name", None)) if backend is not None else []
+    controls = make_controls(
+        backend,
+        styles,
+        smoothing=0.65 if config.temporal.smooth_triplanes else 0.0,
+        landmark_smoothing=config.temporal.smooth_landmarks,
+        crossfade_frames=config.mesh.crossfade_frames or 8,
+    )
+    attach_controls(pipe, controls)
+    return controls, backend, styles
+
+
 def run(cmd: Command) -> int:
     from streamfx.capture import open_source
-    from streamfx.outputs import open_sink
+    from streamfx.outputs import PreviewSink, open_sink
     from streamfx.runtime import LiveRunner, format_timings
     from streamfx.runtime.build import build_pipeline
+    from streamfx.runtime.pipeline import close_run
 
     t_origin = time.monotonic()
     config = pipeline_config(cmd)
@@ -40,7 +71,7 @@ def run(cmd: Command) -> int:
             height=src.height,
             fps=src.fps,
             fourcc=src.fourcc,
-            loop=True,
+            loop=cmd.loop,
         )
     except BaseException:
         built.pipeline.close()
@@ -49,6 +80,7 @@ def run(cmd: Command) -> int:
     live_status = rt.progress and sys.stderr.isatty()
     pipe = built.pipeline
     print(f"streamfx camera: {source.info.description} -> {pipe.describe()} -> {out.sink}")
+    controls, backend, styles = _controls(config, pipe)
     runner = LiveRunner(
         source,
         pipe,
@@ -62,8 +94,36 @@ def run(cmd: Command) -> int:
         duration_s=rt.duration,
         on_stats=_status if live_status else None,
         t_origin=t_origin,
+        controls=controls,
     )
-    stats = runner.run()
+    server = None
+    if cmd.control is not None:
+        from streamfx.control.server import parse_address
+        from streamfx.control.session import serve
+
+        host, port = parse_address(cmd.control)
+        try:
+            server = serve(
+                runner,
+                controls,
+                backend,
+                styles,
+                host=host,
+                port=port,
+                allow_remote=cmd.control_remote,
+            )
+        except BaseException:
+            close_run(sink, pipe, source)
+            raise
+        print(server.control_line(), flush=True)
+        print(f"control token file: {server.token_file}", flush=True)
+    if isinstance(sink, PreviewSink):
+        sink.controls = controls
+    try:
+        stats = runner.run()
+    finally:
+        if server is not None:
+            server.close()
     if live_status:
         print(file=sys.stderr)
     print(f"output: {sink.description}")

@@ -29,6 +29,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from streamfx.capture.base import Source, SourceInfo
 from streamfx.errors import SourceError
@@ -54,6 +55,9 @@ class LiveRunner:
     overlap: run the stages before the expensive one in their own thread (see above).
     on_stats: called with the stats every ``stats_every_s`` seconds from the output loop.
     t_origin: ``time.monotonic()`` of the command's start, for ``stats.first_output_s``.
+    controls: live controls (``streamfx.runtime.controls.LiveControls``) the stages read; the
+    runner adds their style-swap latencies to the stats and sends them a ``stats`` event every
+    ``stats_every_s``. ``last_output`` is the newest frame sent (for a preview).
     """
 
     def __init__(
@@ -74,6 +78,7 @@ class LiveRunner:
         stats_every_s: float = 1.0,
         default_fps: float = 30.0,
         t_origin: float | None = None,
+        controls: Any = None,
     ) -> None:
         self.source, self.pipeline, self.sink = source, pipeline, sink
         self.fps = fps
@@ -106,6 +111,8 @@ class LiveRunner:
         self._info: SourceInfo | None = None
         self._period = 1.0 / 30.0  # output clock period, set by run()
         self._warned: set[str] = set()
+        self.controls = controls
+        self.last_output: Frame | None = None
 
     @property
     def reconnecting(self) -> bool:
@@ -122,6 +129,9 @@ class LiveRunner:
         self._info = info
         self._period = 1.0 / fps
         self.stats = RunStats(source=info.description, sink=self.sink.name, t_origin=self.t_origin)
+        unsubscribe = None
+        if self.controls is not None:
+            unsubscribe = self.controls.subscribe(self._on_event)
         threads = [
             threading.Thread(target=self._capture_loop, name="streamfx-capture", daemon=True)
         ]
@@ -136,6 +146,8 @@ class LiveRunner:
         except KeyboardInterrupt:
             self.stats.interrupted = True
         finally:
+            if unsubscribe is not None:
+                unsubscribe()
             self._shutdown(threads)
         if self._error is not None:
             raise self._error
@@ -304,7 +316,8 @@ class LiveRunner:
         self.sink.write(frame)
         self.stats.add_time("write", time.perf_counter() - t0)
         self.stats.count("sent")
-        self.stats.add_output()
+        self.stats.add_output(fresh)
+        self.last_output = frame
         if fresh:
             self.stats.add_latency(time.monotonic() - frame.t_capture)
         else:
@@ -314,6 +327,12 @@ class LiveRunner:
         self.sink.set_overlay(self.stats.line())
         if self.on_stats is not None:
             self.on_stats(self.stats)
+        if self.controls is not None:
+            self.controls.emit("stats", self.stats.summary())
+
+    def _on_event(self, event: str, data: dict) -> None:
+        if event == "swap":
+            self.stats.add_swap(data["latency_ms"] / 1e3)
 
     # -- shutdown ---------------------------------------------------------------------------
 

@@ -56,6 +56,10 @@ class RunStats:
     tracked / no_face: frames that went through face tracking / that had no face in them.
     edit: the editor that ran (``Frame.editor``: "mesh", "3dpe", "passthrough").
     first_output_s: seconds from ``t_origin`` (the command's start) to the first frame out.
+    max_output_gap_s / max_output_gap_frames: the longest wait between two new (not repeated)
+    frames out, in seconds and in output frame intervals (1 = no frame missed); ``gaps`` keeps
+    the recent ones as (time.monotonic(), seconds, intervals) for windows (e.g. during a swap).
+    swap_latency: seconds from a style request to the first frame edited in the new style.
     edited: frames with at least one face edited and blended in.
     skipped_packets: corrupt input packets skipped (offline). expected: the source's frame
     count when known (offline, for "stopped after N of M frames").
@@ -88,6 +92,12 @@ class RunStats:
     t_origin: float | None = None
     t_end: float | None = None
     first_output_s: float | None = None
+    max_output_gap_s: float = 0.0
+    max_output_gap_frames: int = 0
+    gaps: deque = field(default_factory=lambda: deque(maxlen=WINDOW), repr=False)
+    swap_latency: Series = field(default_factory=Series)
+    _last_fresh: tuple[float, int] | None = field(default=None, repr=False)
+    _ticks: int = field(default=0, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def count(self, name: str, n: int = 1) -> None:
@@ -118,11 +128,35 @@ class RunStats:
             self.edited += bool(frame.edits) and not failed and frame.output is not None
             self.stage_errors += any(stage != "edit" for stage in failed)
 
-    def add_output(self) -> None:
-        """Note that a frame went out (the first one sets ``first_output_s``)."""
+    def add_output(self, fresh: bool = True) -> None:
+        """Note that a frame went out (the first one sets ``first_output_s``); ``fresh``: a new
+        frame, not a repeat (gaps between fresh frames are measured)."""
+        now = time.monotonic()
         if self.first_output_s is None:
             origin = self.t_start if self.t_origin is None else self.t_origin
-            self.first_output_s = time.monotonic() - origin
+            self.first_output_s = now - origin
+        with self.lock:
+            self._ticks += 1
+            if not fresh:
+                return
+            if self._last_fresh is not None:
+                seconds, ticks = now - self._last_fresh[0], self._ticks - self._last_fresh[1]
+                self.gaps.append((now, seconds, ticks))
+                self.max_output_gap_s = max(self.max_output_gap_s, seconds)
+                self.max_output_gap_frames = max(self.max_output_gap_frames, ticks)
+            self._last_fresh = (now, self._ticks)
+
+    def max_gap_since(self, t: float) -> tuple[float, int]:
+        """The longest (seconds, output intervals) gap between fresh frames ending after ``t``
+        (``time.monotonic()``); (0, 0) when none."""
+        with self.lock:
+            recent = [(s, n) for when, s, n in self.gaps if when >= t]
+        return (max(s for s, _ in recent), max(n for _, n in recent)) if recent else (0.0, 0)
+
+    def add_swap(self, seconds: float) -> None:
+        """A style change reached the output ``seconds`` after it was asked for."""
+        with self.lock:
+            self.swap_latency.add(seconds)
 
     @property
     def degraded(self) -> int:
@@ -168,6 +202,13 @@ class RunStats:
                 "edited": self.edited,
                 "skipped_packets": self.skipped_packets,
                 "first_output_s": self.first_output_s,
+                "max_output_gap_ms": self.max_output_gap_s * 1e3,
+                "max_output_gap_frames": self.max_output_gap_frames,
+                "swap_latency_ms": {
+                    "count": self.swap_latency.count,
+                    "last": (self.swap_latency.samples[-1] if self.swap_latency.count else 0) * 1e3,
+                    "max": (max(self.swap_latency.samples, default=0.0)) * 1e3,
+                },
                 "fps_in": self.captured / dt,
                 "fps_processed": self.processed / dt,
                 "fps_out": self.sent / dt,
@@ -223,6 +264,17 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
         rows.append(
             f"latency capture->output ms: p50 {lat['p50']:.1f}, p95 {lat['p95']:.1f}, "
             f"p99 {lat['p99']:.1f}, max {lat['max']:.1f}"
+        )
+    if s.get("max_output_gap_frames"):
+        rows.append(
+            f"longest output gap {s['max_output_gap_ms']:.1f} ms "
+            f"({s['max_output_gap_frames']} frame intervals)"
+        )
+    swap = s.get("swap_latency_ms") or {}
+    if swap.get("count"):
+        rows.append(
+            f"style swaps {swap['count']}: latency last {swap['last']:.0f} ms, "
+            f"max {swap['max']:.0f} ms (request -> first new-style frame)"
         )
     if s["source_errors"]:
         rows.append(f"source errors {s['source_errors']} (reconnected {s['reconnects']})")

@@ -7,6 +7,7 @@ MediaPipe face mesh is the geometry, styles are image effects that read the G-bu
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -48,16 +49,31 @@ class MeshEditor(EditorBackend):
 
     def __init__(self, style: str = "cartoon", config: MeshConfig | None = None) -> None:
         self.config = config or MeshConfig()
+        self.crossfade_frames = self.config.crossfade_frames
+        """Frames of a cross-fade after a style change (a live control may change it)."""
+        self.smoothing = 0.0
+        """Motion-adaptive smoothing of each track's styled crop, 0 (off) .. 1 (see
+        ``CropSmoother``); a live control (``streamfx.runtime.controls``)."""
         self.style = ""
-        self._effect = "identity"
-        self._params: dict[str, Any] = {}
-        self._previous: tuple[str, dict[str, Any]] | None = None
-        self._fade_done: dict[int, int] = {}  # track id -> frames since the last style switch
+        self._looks: dict[str, _Look] = {}  # style name -> checked effect and parameters
+        self._default: _Look | None = None
+        self._track_style: dict[int, str] = {}  # track id -> its own style
+        self._shown: dict[int, _Look] = {}  # track id -> the look it showed last
+        self._fades: dict[int, tuple[_Look, int]] = {}  # track id -> (previous look, frames)
+        self._smooth: dict[int, np.ndarray] = {}  # track id -> smoothed crop (float32)
+        self._cut = False
         self.set_style(style, crossfade=False)
 
-    def set_style(self, style: str, crossfade: bool = True) -> None:
-        """Switch to style ``style`` (a catalog name, see ``streamfx styles list``); with
-        ``crossfade`` the faces morph from the old style over ``config.crossfade_frames``."""
+    @property
+    def _effect(self) -> str:
+        return self._default.effect
+
+    def look(self, style: str) -> _Look:
+        """The checked effect and parameters of ``style`` (loaded once, then cached: a later
+        switch to it costs nothing on the frame path)."""
+        cached = self._looks.get(style)
+        if cached is not None:
+            return cached
         from streamfx.backends.styles_catalog import load_style
 
         spec = load_style(style)
@@ -74,12 +90,34 @@ class MeshEditor(EditorBackend):
                 f"style {spec.name!r}: unknown parameter(s) {sorted(unknown)} for effect "
                 f"{effect!r}; expected some of {sorted(known)}"
             )
-        if crossfade and self.style and self.config.crossfade_frames > 0:
-            self._previous = (self._effect, self._params)
-            self._fade_done = {}
+        look = _Look(spec.name, effect, dict(spec.params))
+        self._looks[style] = self._looks[spec.name] = look
+        return look
+
+    def set_style(self, style: str, crossfade: bool = True) -> None:
+        """Switch the default style (a catalog name, see ``streamfx styles list``); with
+        ``crossfade`` each face morphs from its old style over ``crossfade_frames`` of its
+        frames (counted per track, so offline runs are deterministic). Never slow: a style is
+        loaded once (``look``) and the switch itself only records what is wanted."""
+        look = self.look(style)
+        self._default, self.style = look, look.name
+        self._cut = not crossfade
+
+    def set_track_style(self, track_id: int, style: str | None) -> None:
+        """Give track ``track_id`` its own style (None: it follows the default again)."""
+        if style is None:
+            self._track_style.pop(track_id, None)
         else:
-            self._previous = None
-        self._effect, self._params, self.style = effect, dict(spec.params), spec.name
+            self._track_style[track_id] = self.look(style).name
+
+    def style_of(self, track_id: int) -> str:
+        """The style track ``track_id`` is shown in (or fading to)."""
+        shown = self._shown.get(track_id)
+        return shown.name if shown is not None else self._wanted(track_id).name
+
+    def _wanted(self, track_id: int) -> _Look:
+        own = self._track_style.get(track_id)
+        return self._looks[own] if own is not None else self._default
 
     def work_size_for(self, face: Face) -> int:
         """The working size used for ``face`` (see ``MeshConfig.work_size``)."""
@@ -90,11 +128,12 @@ class MeshEditor(EditorBackend):
         return int(np.clip(round(native / 16) * 16, c.min_work, c.max_work))
 
     def reset(self, track_id: int | None = None) -> None:
-        """Forget a track's cross-fade progress (all tracks when None); nothing else is kept."""
-        if track_id is None:
-            self._fade_done.clear()
-        else:
-            self._fade_done.pop(track_id, None)
+        """Forget a track's style, cross-fade and smoothing state (all tracks when None)."""
+        for state in (self._track_style, self._shown, self._fades, self._smooth):
+            if track_id is None:
+                state.clear()
+            else:
+                state.pop(track_id, None)
 
     def render(
         self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None
@@ -130,6 +169,8 @@ class MeshEditor(EditorBackend):
         g = self._render(frame_rgb, face, camera, times)
         t0 = time.perf_counter()
         image = self._styled(g, face.track_id)
+        if self.smoothing > 0:
+            image = self._smoothed(face.track_id, image)
         times["style"] = time.perf_counter() - t0
         return FaceEdit(
             image=np.ascontiguousarray(image),
@@ -137,22 +178,62 @@ class MeshEditor(EditorBackend):
             depth=g.depth,
             backend=self.name,
             # the style recolours on purpose: the compositor should not pull it back
-            color_match="lab" if self._effect == "identity" else "none",
+            color_match="lab" if self._shown[face.track_id].effect == "identity" else "none",
             timings=times,
         )
 
     def _styled(self, g: GBuffer, track_id: int) -> np.ndarray:
-        """The current style, blended with the previous one while a cross-fade runs."""
-        image = apply_effect(self._effect, g, self._params)
-        if self._previous is None:
+        """The track's style, blended with its previous one while a cross-fade runs."""
+        look, shown = self._wanted(track_id), self._shown.get(track_id)
+        if shown is not None and shown is not look:
+            if self.crossfade_frames > 0 and not self._cut:
+                self._fades[track_id] = (shown, 0)
+            else:
+                self._fades.pop(track_id, None)
+                self._smooth.pop(track_id, None)
+        self._shown[track_id] = look
+        image = apply_effect(look.effect, g, look.params)
+        fade = self._fades.get(track_id)
+        if fade is None:
             return image
-        done = self._fade_done.get(track_id, 0) + 1
-        self._fade_done[track_id] = done
-        w = done / (self.config.crossfade_frames + 1)
+        done = fade[1] + 1
+        w = done / (self.crossfade_frames + 1)
         if w >= 1.0:
+            del self._fades[track_id]
             return image
-        old = apply_effect(self._previous[0], g, self._previous[1])
+        self._fades[track_id] = (fade[0], done)
+        old = apply_effect(fade[0].effect, g, fade[0].params)
         return cv2.addWeighted(image, w, old, 1.0 - w, 0.0)
+
+    def _smoothed(self, track_id: int, image: np.ndarray) -> np.ndarray:
+        """Motion-adaptive running average of the track's crop: a still face keeps its pixels
+        (sensor noise averaged out), a change larger than ``MOTION_SCALE`` grey levels is taken
+        at once (no ghosting). The crop follows the face, so the average never lags its place."""
+        prev = self._smooth.get(track_id)
+        cur = image.astype(np.float32)
+        if prev is None or prev.shape != cur.shape:
+            self._smooth[track_id] = cur
+            return image
+        diff = cv2.absdiff(cur, prev)
+        motion = cv2.GaussianBlur(diff.max(axis=2), (0, 0), 3.0)
+        keep = np.clip(1.0 - motion / MOTION_SCALE, 0.0, 1.0) * np.float32(self.smoothing)
+        keep = keep[..., None]
+        out = prev * keep + cur * (1.0 - keep)
+        self._smooth[track_id] = out
+        return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class _Look:
+    """A loaded style: its catalog name, effect and parameters."""
+
+    name: str
+    effect: str
+    params: dict[str, Any]
+
+
+#: Per-pixel change (grey levels, blurred) at which the crop smoothing lets go entirely.
+MOTION_SCALE = 24.0
 
 
 def _check_frame(frame: np.ndarray) -> None:

@@ -1,0 +1,1 @@
+"""The control API (HTTP + WebSocket) and its web panel; see docs/control.md."""

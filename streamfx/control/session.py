@@ -1,0 +1,89 @@
+"""Wiring a live run to its controls and to the control API (used by ``streamfx camera``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from streamfx.control.server import ControlServer, StyleEntry
+from streamfx.runtime.controls import ControlState, LiveControls
+from streamfx.runtime.pipeline import Pipeline
+
+
+def attach_controls(pipeline: Pipeline, controls: LiveControls) -> Any:
+    """Let the pipeline's stages read ``controls``; returns the editor backend (or None)."""
+    backend = None
+    for stage in pipeline.stages:
+        if hasattr(stage, "controls"):
+            stage.controls = controls
+        backend = getattr(stage, "backend", backend)
+    return backend
+
+
+def style_entries(editor: str | None) -> list[StyleEntry]:
+    """The catalog's styles usable with ``editor`` (all when None or a third-party editor)."""
+    from streamfx.backends.styles_catalog import list_styles
+
+    specs = list_styles()
+    if editor in {s.editor for s in specs}:
+        specs = [s for s in specs if s.editor == editor]
+    return [StyleEntry(s.name, s.editor, s.thumbnail) for s in specs]
+
+
+def make_controls(backend: Any, styles: list[StyleEntry], **state: Any) -> LiveControls:
+    """Controls starting from the backend's style (and ``state``), offering ``styles``."""
+    start = ControlState(default_style=getattr(backend, "style", None) or None, **state)
+    return LiveControls(start, styles=[s.name for s in styles])
+
+
+def faces_of(runner: Any, backend: Any) -> list[dict[str, Any]]:
+    """The faces of the runner's newest output frame with the style each shows."""
+    frame = runner.last_output
+    if frame is None:
+        return []
+    style_of = getattr(backend, "style_of", None)
+    return [
+        {
+            "track": f.track_id,
+            "style": style_of(f.track_id) if style_of else getattr(backend, "style", ""),
+            "bbox": [round(float(v), 1) for v in f.bbox],
+            "edited": f.track_id in frame.edits,
+        }
+        for f in frame.faces
+    ]
+
+
+def serve(
+    runner: Any,
+    controls: LiveControls,
+    backend: Any,
+    styles: list[StyleEntry],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    allow_remote: bool = False,
+    token: str | None = None,
+    token_file: Path | None = None,
+) -> ControlServer:
+    """Start the control API for ``runner`` (returns the started server)."""
+
+    def stats() -> dict[str, Any]:
+        return runner.stats.summary()
+
+    def preview() -> Any:
+        frame = runner.last_output
+        return None if frame is None else frame.result
+
+    server = ControlServer(
+        controls,
+        styles,
+        stats=stats,
+        faces=lambda: faces_of(runner, backend),
+        preview=preview,
+        host=host,
+        port=port,
+        allow_remote=allow_remote,
+        token=token,
+        token_file=token_file,
+    )
+    return server.start()
