@@ -5,8 +5,9 @@ Names are imported on first use, so ``streamfx.compose.config`` stays free of Op
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from streamfx.lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "ComposeConfig": "streamfx.compose.config",
@@ -29,8 +30,4 @@ if TYPE_CHECKING:
     from streamfx.compose.config import ComposeConfig
     from streamfx.compose.mask import feather, hull_mask
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'streamfx.compose' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,8 +6,9 @@ below are imported on first access, e.g. ``from streamfx.editor import PortraitE
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from streamfx.lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "PortraitEditor": "streamfx.editor.editor",
@@ -54,15 +55,4 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from streamfx.geometry.camera import camera_from_angles, make_label
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'streamfx.editor' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -14,8 +14,9 @@ options), ``onnxruntime`` (CPU / CUDA / TensorRT execution providers on the expo
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from streamfx.lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "Engine": "streamfx.engines.base",
@@ -55,15 +56,4 @@ if TYPE_CHECKING:  # pragma: no cover
         open_engine,
     )
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'streamfx.engines' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -28,15 +28,7 @@ from streamfx.errors import SinkError, require
 from streamfx.eval import metrics as mx
 from streamfx.eval.runner import SHEET_METRICS, EvalResult, Example
 
-CURVES = (
-    "identity_distance",
-    "flicker",
-    "warp_error",
-    "seam",
-    "pose_error_deg",
-    "edit_strength",
-    "background_change",
-)
+CURVES = SHEET_METRICS  # one curve per metric of the contact sheet
 #: Reference lines drawn under a metric's curve (the original's own figure).
 BASELINES = {"warp_error": "warp_error_original"}
 LABELS = {m.key: m for m in (*mx.METRICS, *mx.FRAME_METRICS)}

@@ -7,8 +7,9 @@ Names are imported on first use (PEP 562), so ``streamfx.face.config`` and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from streamfx.lazy import lazy_exports
 
 _EXPORTS: dict[str, str] = {
     "CROP_SIZE": "streamfx.face.types",
@@ -40,8 +41,4 @@ if TYPE_CHECKING:
     from streamfx.face.tracker import FaceTracker
     from streamfx.face.types import CROP_SIZE, Face
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'streamfx.face' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
