@@ -63,6 +63,8 @@ class Frame:
     editor: name of the editor that ran ("mesh", "3dpe", "passthrough"), set by the edit stage.
     output: uint8 [H,W,3] RGB, the composited result; None until the compose stage ran.
     timings: stage name -> seconds spent on this frame; sub-stages as ``"edit/render"``.
+    cpu: stage name -> CPU seconds of the thread that ran the stage on this frame
+        (``time.thread_time``; set by ``Pipeline.process``).
     errors: stages (or faces) that failed on this frame and were degraded around.
     slate: True for a "reconnecting" slate made by the live runner, not a source frame.
     """
@@ -78,6 +80,7 @@ class Frame:
     editor: str = ""
     output: np.ndarray | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
     errors: list[StageError] = field(default_factory=list)
     slate: bool = False
 

@@ -1,7 +1,8 @@
 """Stages and the pipeline that runs them in order, always timing each one.
 
 A stage is any object with ``name: str`` and ``process(frame) -> Frame`` (and optionally
-``close()``). The pipeline writes each stage's seconds into ``frame.timings[stage.name]``. A stage
+``close()``). The pipeline writes each stage's seconds into ``frame.timings[stage.name]`` and the
+CPU seconds of the thread that ran it (``time.thread_time``) into ``frame.cpu[stage.name]``. A stage
 that raises is degraded around: the frame continues without that stage's work and the failure
 is recorded in ``frame.errors`` (the runner counts it in ``RunStats``, shows it in the summary
 and, offline, in the exit code). Only ``PipelineError`` (a stage saying it cannot be degraded
@@ -71,8 +72,9 @@ class Pipeline:
 
     def process(self, frame: Frame, start: int = 0, stop: int | None = None) -> Frame:
         """Run stages ``start..stop`` (default: all) on ``frame``; ``frame.timings[name]`` gets
-        each stage's seconds."""
+        each stage's seconds, ``frame.cpu[name]`` the CPU seconds of this thread meanwhile."""
         for stage in self.stages[start:stop]:
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             output = frame.output
             try:
@@ -83,6 +85,7 @@ class Pipeline:
                 frame.output = output
                 frame.errors.append(StageError(stage.name, f"{type(exc).__name__}: {exc}"))
             frame.timings[stage.name] = time.perf_counter() - t0
+            frame.cpu[stage.name] = time.thread_time() - c0
         return frame
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ samples, so a run of any length uses constant memory.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import deque
@@ -86,6 +87,9 @@ class RunStats:
     source: str = ""
     sink: str = ""
     stages: dict[str, Series] = field(default_factory=dict)
+    cpu: dict[str, Series] = field(default_factory=dict)
+    rate: float = 30.0
+    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
     errors: dict[str, list] = field(default_factory=dict)
     latency: Series = field(default_factory=Series)
     t_start: float = field(default_factory=time.monotonic)
@@ -115,6 +119,8 @@ class RunStats:
             self.processed += 1
             for stage, seconds in frame.timings.items():
                 self.stages.setdefault(stage, Series()).add(seconds)
+            for stage, seconds in frame.cpu.items():
+                self.cpu.setdefault(stage, Series()).add(seconds)
             if frame.editor:
                 self.edit = frame.editor
             if "track" in frame.timings and not any(e.stage == "track" for e in frame.errors):
@@ -184,6 +190,9 @@ class RunStats:
                 }
                 for name, s in self.stages.items()
             }
+            for name, s in self.cpu.items():  # thread CPU ms per frame, where measured
+                if name in stages:
+                    stages[name]["cpu_ms"] = s.mean * 1e3
             return {
                 "elapsed_s": dt,
                 "captured": self.captured,
@@ -219,6 +228,7 @@ class RunStats:
                     "max": (max(self.latency.samples) if self.latency.samples else 0.0) * 1e3,
                 },
                 "stages": stages,
+                "cpu": cpu_summary(stages, self.rate, self.cores),
                 "edit": self.edit,
                 "interrupted": self.interrupted,
             }
@@ -242,7 +252,10 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
     """A table of per-stage mean/p50/p95 ms (and the fps each stage alone would allow),
     followed by frame counts, rates and latency percentiles."""
     s = stats.summary() if isinstance(stats, RunStats) else stats
+    cpu = s.get("cpu") or {}
+    has_cpu = bool(cpu.get("per_frame_ms"))
     rows = [f"{'stage':<22}{'mean ms':>9}{'p50 ms':>9}{'p95 ms':>9}{'fps':>9}{'frames':>8}"]
+    rows[0] += f"{'cpu ms':>9}" if has_cpu else ""
     for name, t in _ordered(s["stages"]):
         label = f"{name} ({s['edit']})" if name == "edit" and s.get("edit") else name
         if "/" in name:  # a sub-stage: indented under its stage, no fps of its own
@@ -252,6 +265,7 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
         rows.append(
             f"{label:<22}{t['mean_ms']:>9.2f}{t['p50_ms']:>9.2f}{t['p95_ms']:>9.2f}"
             f"{fps_text}{t['count']:>8d}"
+            + (f"{t['cpu_ms']:>9.2f}" if has_cpu and "cpu_ms" in t else "")
         )
     lat = s["latency_ms"]
     rows.append(
@@ -276,10 +290,45 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
             f"style swaps {swap['count']}: latency last {swap['last']:.0f} ms, "
             f"max {swap['max']:.0f} ms (request -> first new-style frame)"
         )
+    if has_cpu:
+        rows.append(
+            f"cpu {cpu['per_frame_ms']:.1f} ms per frame of a {cpu['budget_ms']:.1f} ms budget "
+            f"({1e3 / cpu['rate']:.1f} ms at {cpu['rate']:g} fps x {cpu['cores']} cores, "
+            f"{100 * cpu['per_frame_ms'] / cpu['budget_ms']:.0f}% used)"
+        )
+    if cpu.get("bound_by"):
+        b = cpu["bound_by"]
+        rows.append(f"throughput bound by {b['stage']}: {b['mean_ms']:.1f} ms, {b['fps']:.1f} fps")
     if s["source_errors"]:
         rows.append(f"source errors {s['source_errors']} (reconnected {s['reconnects']})")
     rows += accounting_lines(s)
     return "\n".join(rows)
+
+
+def cpu_summary(stages: dict[str, Any], rate: float, cores: int) -> dict[str, Any]:
+    """CPU use against the frame budget and the stage that bounds throughput.
+
+    per_frame_ms: thread CPU ms per frame summed over the top-level stages that report it;
+    budget_ms: what the machine has per frame, 1000 / ``rate`` x ``cores``; bound_by: the
+    top-level stage with the longest mean wall time (each stage runs in one thread, so none can
+    go faster than it; ``write`` runs on the output clock and is left out).
+    """
+    top = {k: v for k, v in stages.items() if "/" not in k and k != "write"}
+    per_frame = sum(v["cpu_ms"] for v in top.values() if "cpu_ms" in v)
+    slowest = max(top.items(), key=lambda kv: kv[1]["mean_ms"], default=None)
+    bound = None
+    if slowest is not None and slowest[1]["mean_ms"] > 0:
+        name, t = slowest
+        bound = {"stage": name, "mean_ms": t["mean_ms"], "fps": 1e3 / t["mean_ms"]}
+    rate = rate if rate > 0 else 30.0
+    budget = 1e3 / rate * max(1, cores)
+    return {
+        "per_frame_ms": per_frame,
+        "budget_ms": budget,
+        "rate": rate,
+        "cores": cores,
+        "bound_by": bound,
+    }
 
 
 def accounting_lines(s: dict[str, Any]) -> list[str]:
