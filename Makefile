@@ -38,8 +38,8 @@ test: models lint
 	$(BIN)/python -m pytest -q
 
 lint: setup
-	$(BIN)/ruff check streamfx tests run_camera.py
-	$(BIN)/ruff format --check streamfx tests run_camera.py
+	$(BIN)/ruff check streamfx tests run_camera.py plugins
+	$(BIN)/ruff format --check streamfx tests run_camera.py plugins
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
