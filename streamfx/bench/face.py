@@ -197,6 +197,73 @@ def _small_faces(tracker: Any, photo: np.ndarray, n: int) -> tuple[Table, dict[s
     return table, {**follow, "roi_runs": rois}
 
 
+def tracking_ratio(
+    frames: list[np.ndarray], config: Any = None, fps: float = 30.0, model: str | None = None
+) -> dict[str, Any]:
+    """Tracking (``FaceTracker.track``, crops off as in ``_timings``) against the bare
+    ``FaceLandmarker`` (video mode, one face, MediaPipe's own cost) on the same ``frames``,
+    interleaved frame by frame so both see the same load. Medians of per-frame ms (thread CPU
+    ms too), faces found per frame by each, and ``ratio`` = tracking / bare (wall medians)."""
+    from dataclasses import replace
+
+    from mediapipe.tasks.python import BaseOptions, vision
+
+    from streamfx.face.config import FaceConfig
+    from streamfx.face.quiet import quiet_native_stderr
+    from streamfx.face.tracker import FaceTracker, find_model
+
+    mp = __import__("mediapipe")
+    cfg = replace(config or FaceConfig(), compute_crop=False)
+    opts = vision.FaceLandmarkerOptions(
+        base_options=BaseOptions(model_asset_path=str(find_model(model))),
+        running_mode=vision.RunningMode.VIDEO,
+        num_faces=1,
+    )
+    with quiet_native_stderr():
+        bare = vision.FaceLandmarker.create_from_options(opts)
+    times: dict[str, list[float]] = {"track": [], "bare": [], "track_cpu": [], "bare_cpu": []}
+    found = {"track": 0, "bare": 0}
+    warm = min(3, len(frames) - 1)
+    try:
+        with FaceTracker(cfg, model_path=model) as tracker:
+            for i, img in enumerate(frames):
+                ts = int(1000 * i / fps)
+                c0, t0 = time.thread_time(), time.perf_counter()
+                faces = tracker.track(img, ts)
+                t1, c1 = time.perf_counter(), time.thread_time()
+                mp_image = mp.Image(image_format=mp.ImageFormat.SRGB, data=img)
+                if i < warm:
+                    with quiet_native_stderr():
+                        res = bare.detect_for_video(mp_image, ts)
+                else:
+                    res = bare.detect_for_video(mp_image, ts)
+                t2, c2 = time.perf_counter(), time.thread_time()
+                if i >= warm:
+                    times["track"].append(t1 - t0)
+                    times["track_cpu"].append(c1 - c0)
+                    times["bare"].append(t2 - t1)
+                    times["bare_cpu"].append(c2 - c1)
+                    found["track"] += len(faces)
+                    found["bare"] += len(res.face_landmarks)
+            runs = tracker.stats["detector_runs"]
+    finally:
+        with quiet_native_stderr():
+            bare.close()
+    n = max(1, len(times["track"]))
+    med = {k: 1000.0 * float(np.median(v)) if v else float("nan") for k, v in times.items()}
+    return {
+        "frames": len(times["track"]),
+        "track_ms": med["track"],
+        "bare_ms": med["bare"],
+        "track_cpu_ms": med["track_cpu"],
+        "bare_cpu_ms": med["bare_cpu"],
+        "ratio": med["track"] / med["bare"] if med["bare"] > 0 else float("nan"),
+        "faces_track": found["track"] / n,
+        "faces_bare": found["bare"] / n,
+        "detector_runs": runs,
+    }
+
+
 def run(cmd: Command) -> int:
     """Print detection rate, crop stability and timings; 0 on success."""
     from streamfx.face.tracker import FaceTracker
@@ -222,6 +289,15 @@ def run(cmd: Command) -> int:
             f"found {follow['found']}/{n} ({follow['tile_scans']} tile scans, "
             f"{follow['roi_runs']} crops around the track)"
         )
+    from streamfx.bench.scenes import SceneSource
+
+    scene = SceneSource("one", seconds=max(1, n) / 30.0 + 0.2, fps=30.0, loop_s=1.0)
+    scene.start()
+    ratio = tracking_ratio([scene.render(i) for i in range(max(n, 10))], model=cmd.model)
+    print(
+        f"\ntracking vs bare FaceLandmarker, one face 1280x720 (same frames, interleaved): "
+        f"{ratio['track_ms']:.2f} vs {ratio['bare_ms']:.2f} ms = {ratio['ratio']:.2f}x"
+    )
     cmd.save_json(
         bench="face",
         detection=detection,
@@ -229,5 +305,6 @@ def run(cmd: Command) -> int:
         timings_ms=timings,
         small_faces=small,
         small_face_track=follow,
+        tracking_vs_bare=ratio,
     )
     return 0

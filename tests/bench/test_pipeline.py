@@ -38,3 +38,29 @@ def test_bench_pipeline_live_serial_passthrough(capsys) -> None:
 def test_bench_pipeline_bad_clip_is_exit_2(capsys) -> None:
     assert main(["bench", "pipeline", "--seconds", "0"]) == 2
     assert "seconds" in capsys.readouterr().err
+
+
+def test_bench_pipeline_six_face_scene_with_ratio(face_model, capsys, tmp_path) -> None:
+    out_json = tmp_path / "six.json"
+    argv = ["--scene", "six", "--seconds", "0.3", "--clip-fps", "10", "--editor", "mesh"]
+    argv += ["--face.max-faces", "8", "--ratio", "--json", str(out_json)]
+    assert main(["bench", "pipeline", *argv]) == 0
+    out = capsys.readouterr().out
+    assert "(offline): six 0.3s @ 10 fps, 1280x720" in out
+    assert "tracking vs bare FaceLandmarker" in out and "cpu ms" in out
+    assert "ms per frame of a" in out and "throughput bound by" in out
+    data = json.loads(out_json.read_text())
+    stats = data["stats"]
+    assert stats["processed"] == 3 and stats["no_face"] == 0 and stats["edit_errors"] == 0
+    for stage in ("track", "edit", "compose"):  # wall and thread CPU ms per stage
+        assert stats["stages"][stage]["cpu_ms"] > 0
+    assert stats["cpu"]["budget_ms"] > 0 and stats["cpu"]["bound_by"]["stage"]
+    (head,) = data["headline"]
+    assert head["scene"] == "six" and head["size"] == "1280x720" and head["fps_processed"] > 0
+    ratio = data["tracking_vs_bare"]
+    assert ratio["faces_track"] == 6 and ratio["faces_bare"] < 6 and ratio["ratio"] > 0
+
+
+def test_bench_pipeline_unknown_scene_is_exit_2(capsys) -> None:
+    assert main(["bench", "pipeline", "--scene", "crowd"]) == 2
+    assert "scene" in capsys.readouterr().err
