@@ -45,6 +45,7 @@ class FileResult:
     input: str
     output: str
     state: str = "failed"
+    editor: str = ""
     frames: int = 0
     expected: int | None = None
     edited: int = 0
@@ -98,6 +99,8 @@ class FileResult:
                 f"no face large enough in {self.no_face} frames: {self.too_small} faces were "
                 "smaller than --face.min-face-px (lower it, or use a larger video)"
             )
+        elif n and not self.edited and self.editor not in ("", "passthrough"):
+            out.append(f"no face edited in any of the {n} frames (no face found)")
         return out
 
 
@@ -222,6 +225,7 @@ def _result(job: FileJob, stats, sink, pipeline) -> FileResult:
         input=job.input,
         output=job.output,
         state=state,
+        editor=stats.edit,
         frames=stats.sent,
         expected=stats.expected,
         edited=stats.edited,

@@ -95,12 +95,18 @@ def dry_run(plan: Plan, width: int, height: int, rate: object, where: str) -> No
     import av
 
     try:
-        av.codec.Codec(plan.codec, "w")
+        codec = av.codec.Codec(plan.codec, "w")
     except Exception:
         raise ConfigError(
             f"video encoder {plan.codec!r} is not available in this PyAV/FFmpeg build; "
             "try libx264 (H.264), libvpx-vp9 (VP9), mpeg4 or mjpeg"
         ) from None
+    takes = [f.name for f in (codec.video_formats or ())]
+    if takes and plan.pix_fmt not in takes:
+        raise ConfigError(
+            f"{where}: encoder {plan.codec} cannot take pixel format {plan.pix_fmt!r} "
+            f"(it takes {', '.join(takes)})"
+        )
     out = av.open(io.BytesIO(), mode="w", format=plan.format)
     try:
         if plan.codec not in out.supported_codecs:

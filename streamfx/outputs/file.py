@@ -173,7 +173,7 @@ class FileSink(Sink):
             with deferred_signals():  # an encoded packet is always muxed
                 self._out.mux(self._stream.encode(vf))
                 if self._audio is not None:
-                    self._audio.copy_until(float(vf.pts * self._tb) + 0.5)
+                    self._audio.copy_until(float(vf.pts * self._tb))
         except (av.error.FFmpegError, OSError, ValueError) as exc:
             self._failed = True
             raise SinkError(f"writing {self.path} failed at frame {self.frames}: {exc}") from None
