@@ -6,7 +6,7 @@ never dies of it."""
 from __future__ import annotations
 
 import sys
-import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from streamfx.cli.app import RunOptions, pipeline_config
@@ -54,28 +54,29 @@ def _controls(config: PipelineConfig, pipe):
 
 def run(cmd: Command) -> int:
     from streamfx.capture import open_source
+    from streamfx.cli.main import STARTED as t_origin  # the command's start
     from streamfx.outputs import PreviewSink, open_sink
     from streamfx.runtime import LiveRunner, format_timings
     from streamfx.runtime.build import build_pipeline
     from streamfx.runtime.pipeline import close_run
 
-    t_origin = time.monotonic()
     config = pipeline_config(cmd)
     src, out, rt = config.source, config.output, config.runtime
     sink = open_sink(out.sink, backend=out.vcam_backend, device=out.vcam_device)
-    built = build_pipeline(config)  # settings and style errors come out before the camera opens
-    try:
-        source = open_source(
-            src.source,
-            width=src.width,
-            height=src.height,
-            fps=src.fps,
-            fourcc=src.fourcc,
-            loop=cmd.loop,
-        )
-    except BaseException:
-        built.pipeline.close()
-        raise
+    kwargs = dict(width=src.width, height=src.height, fps=src.fps, fourcc=src.fourcc)
+    # a camera takes a while to open, the pipeline too (MediaPipe, the editor): do both at once
+    with ThreadPoolExecutor(1, thread_name_prefix="streamfx-open") as pool:
+        opening = pool.submit(open_source, src.source, loop=cmd.loop, **kwargs)
+        try:
+            built = build_pipeline(config)  # settings and style errors come out here
+        except BaseException:
+            opening.add_done_callback(lambda f: f.exception() or f.result().close())
+            raise
+        try:
+            source = opening.result()
+        except BaseException:
+            built.pipeline.close()
+            raise
     print(f"streamfx: {built.reason}")
     live_status = rt.progress and sys.stderr.isatty()
     pipe = built.pipeline

@@ -6,11 +6,15 @@ one-line help; ``streamfx.cli.app`` turns the module's ``Command`` dataclass int
 
 from __future__ import annotations
 
-import os
-import sys
-import traceback
+import time
 
-from streamfx import __version__
+STARTED = time.monotonic()  # the command's start, for "first frame out N s after start"
+
+import os  # noqa: E402
+import sys  # noqa: E402
+import traceback  # noqa: E402
+
+from streamfx import __version__  # noqa: E402
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "camera": ("streamfx.cli.camera", "live: webcam (or any source) -> edit -> virtual camera"),
