@@ -2,7 +2,9 @@
 
 A stage is any object with ``name: str`` and ``process(frame) -> Frame`` (and optionally
 ``close()``). The pipeline writes each stage's seconds into ``frame.timings[stage.name]`` and the
-CPU seconds of the thread that ran it (``time.thread_time``) into ``frame.cpu[stage.name]``. A stage
+CPU seconds of the thread that ran it (``time.thread_time``) into ``frame.cpu[stage.name]``
+(work a stage hands to other threads is not in it: MediaPipe runs its inference on its own
+threads, so the track stage's CPU is mostly our side of it). A stage
 that raises is degraded around: the frame continues without that stage's work and the failure
 is recorded in ``frame.errors`` (the runner counts it in ``RunStats``, shows it in the summary
 and, offline, in the exit code). Only ``PipelineError`` (a stage saying it cannot be degraded
