@@ -56,6 +56,11 @@ class FaceConfig:
     """``full_range``: side of the square windows the detector also looks at, as a fraction of
     the frame's shorter side (a 60 px face in 720p is found in a 480 px window, not in the
     whole frame); frames whose windows would be under 256 px use the whole frame only."""
+    follow_budget: int = 0
+    """``full_range``: most followed faces landmarked per frame (0: all). With more faces than
+    this, they take turns and a face not landmarked on a frame keeps its last landmarks there
+    (groups: e.g. 3 of 6 faces per frame halves tracking, each face updated every other
+    frame); counted in ``FaceTracker.stats['held']``."""
     follow_factor: float = 2.0
     """``full_range``: side of the square crop around a face's last landmark box (or detector
     box), in face sizes, that the landmarker runs on."""
@@ -116,6 +121,8 @@ class FaceConfig:
         check_field(self.detect_every >= 1, "face.detect_every", ">= 1 frame", self.detect_every)
         ok = 0.2 <= self.detect_window <= 1.0
         check_field(ok, "face.detect_window", "a fraction in [0.2, 1]", self.detect_window)
+        ok = self.follow_budget >= 0
+        check_field(ok, "face.follow_budget", ">= 0 faces (0: all)", self.follow_budget)
         ok = self.follow_factor >= 1.2
         check_field(ok, "face.follow_factor", ">= 1.2 face sizes", self.follow_factor)
         ok = 64 <= self.follow_size <= self.follow_max_size

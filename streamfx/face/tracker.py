@@ -103,6 +103,8 @@ class FaceTracker:
         self._calls: dict[int, int] = {}  # id(landmarker) -> calls so far (log silencing)
         self._since_detect = 1 << 30
         self._next_window = 0
+        self._last_raw: dict[int, tuple] = {}  # track id -> its last (landmarks, pose)
+        self._turn = 0
         self._last_ts = -1
         self._prev_ts = -1
         self._since_scan = 1 << 30
@@ -129,6 +131,7 @@ class FaceTracker:
             "detections": 0,
             "follows": 0,
             "follow_lost": 0,
+            "held": 0,
         }
 
     # -- MediaPipe ---------------------------------------------------------------------------
@@ -201,7 +204,10 @@ class FaceTracker:
         for tid in dropped:
             self._filters.pop(tid, None)
             self._release_follower(tid)
+            self._last_raw.pop(tid, None)
             self.stats["lost"] += 1
+        if self.config.detector == "full_range" and self.config.follow_budget:
+            self._last_raw.update(zip(ids, raw, strict=True))
         self.started = [i for i in ids if i not in known]
         self.ended = self._pending_ended + dropped
         self._pending_ended = []
@@ -236,6 +242,7 @@ class FaceTracker:
         self._filters.clear()
         for tid in list(self._followers):
             self._release_follower(tid)
+        self._last_raw.clear()
         self._since_scan = 1 << 30
         self._since_detect = 1 << 30
         self._last_count = 0
@@ -297,7 +304,18 @@ class FaceTracker:
         c = self.config
         raw: list = []
         newly_lost = False
-        for tid, tr in list(self.assigner.tracks.items()):
+        tracks = list(self.assigner.tracks.items())
+        turn: set[int] = {tid for tid, _ in tracks}
+        if 0 < c.follow_budget < len(tracks):  # faces take turns (FaceConfig.follow_budget)
+            k = self._turn % len(tracks)
+            turn = {tid for tid, _ in (tracks[k:] + tracks[:k])[: c.follow_budget]}
+            self._turn += c.follow_budget
+        for tid, tr in tracks:
+            held = self._last_raw.get(tid)
+            if tid not in turn and held is not None and tr.last_seen_ms >= self._prev_ts:
+                self.stats["held"] += 1
+                raw.append(held)
+                continue
             self.stats["follows"] += 1
             found = self._raw_window(
                 img, roi_window(tr.bbox, c.follow_factor), crop=True, lmk=self._follower(tid), ts=ts

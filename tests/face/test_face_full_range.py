@@ -83,6 +83,23 @@ def test_six_faces_keep_their_ids_over_a_moving_clip(face_model, six) -> None:
         assert tr.started == [] and tr.ended == []
 
 
+def test_six_faces_taking_turns_under_a_follow_budget(face_model, six) -> None:
+    n = 20
+    try:
+        tr = _tracker(face_model, max_faces=8, follow_budget=3)
+    except ModelFileError as exc:
+        pytest.skip(f"detector model unavailable: {exc}")
+    with tr:
+        ids = set()
+        for i in range(n):
+            faces = tr.track(six.render(i), i * 1000.0 / 30.0)
+            assert len(faces) == 6, f"frame {i}: {len(faces)} faces"
+            ids |= {f.track_id for f in faces}
+        assert len(ids) == 6 and tr.stats["lost"] == 0
+        assert tr.stats["follows"] == 3 * (n - 1)  # three landmarked per frame ...
+        assert tr.stats["held"] == 3 * (n - 1)  # ... three keep their last landmarks
+
+
 def test_one_large_face_does_not_pay_for_the_detector_every_frame(face_model) -> None:
     src = SceneSource("one", seconds=1.0, fps=30.0, loop_s=1.0)
     src.start()
@@ -131,5 +148,7 @@ def test_detector_settings_are_checked() -> None:
         FaceConfig(detector="yolo")
     with pytest.raises(ConfigError, match="face.detect_every"):
         FaceConfig(detect_every=0)
+    with pytest.raises(ConfigError, match="face.follow_budget"):
+        FaceConfig(follow_budget=-1)
     with pytest.raises(ConfigError, match="face.follow_factor"):
         FaceConfig(follow_factor=1.0)
