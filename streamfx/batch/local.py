@@ -1,9 +1,10 @@
-"""A batch on this machine: in this process (``--jobs 1``) or on N worker processes.
+"""A batch on this machine: N worker processes (``--jobs N``, 1 by default).
 
 Workers are spawned (not forked: MediaPipe and torch threads do not survive a fork), each runs
-``run_job`` per file and reports frame progress through a queue. Ctrl-C or SIGTERM stop the
-batch: the workers abandon the file they are on (nothing under its final name), files not
-started stay to do, and the manifest lets a re-run pick up there.
+``run_job`` for one file (then a fresh process takes the next, so no state of one file's
+pipeline can change another's bytes) and reports frame progress through a queue. Ctrl-C or
+SIGTERM stop the batch: the workers abandon the file they are on (nothing under its final
+name), files not started stay to do, and the manifest lets a re-run pick up there.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import multiprocessing
 import os
 import queue
 import signal
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-from streamfx.batch.job import FileJob, FileResult, run_job
+from streamfx.batch.job import FileJob, FileResult, run_job  # noqa: F401 (run_job: workers)
 
 _progress = None  # the worker's queue to the parent
 
@@ -24,6 +26,21 @@ _progress = None  # the worker's queue to the parent
 def _init(q) -> None:
     global _progress
     _progress = q
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this worker when the batch process dies (even by SIGKILL), so it
+    abandons its file instead of finishing it behind a re-run's back."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _work(job: FileJob) -> FileResult:
@@ -51,16 +68,7 @@ def run_local(
     results: list[FileResult] = []
     try:
         with sigterm_as_interrupt():
-            if n <= 1:
-                for job in jobs:
-                    result = run_job(job, on_frame=lambda _n: frames_bar.update(1))
-                    results.append(result)
-                    done(result)
-                    files_bar.update(1)
-                    if result.state == "interrupted":
-                        raise KeyboardInterrupt
-            else:
-                _pool(jobs, n, done, results, files_bar, frames_bar)
+            _pool(jobs, max(1, n), done, results, files_bar, frames_bar)
     finally:
         frames_bar.close()
         files_bar.close()
@@ -83,7 +91,10 @@ def _pool(jobs, n, done, results, files_bar, frames_bar) -> None:
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_init, initargs=(q,))
+    fresh = {"max_tasks_per_child": 1} if sys.version_info >= (3, 11) else {}
+    pool = ProcessPoolExecutor(
+        max_workers=n, mp_context=ctx, initializer=_init, initargs=(q,), **fresh
+    )
     try:
         pending = {pool.submit(_work, job) for job in jobs}
         while pending:

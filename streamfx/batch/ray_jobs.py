@@ -41,7 +41,11 @@ def run_ray(
     from streamfx.batch.run import progress_bars
 
     ray = connect(address)
-    task = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False, num_cpus=1)(_task)
+    # max_calls=1: a fresh worker process per file, so no state of one file's pipeline can
+    # change another's bytes
+    task = ray.remote(max_retries=MAX_RETRIES, retry_exceptions=False, num_cpus=1, max_calls=1)(
+        _task
+    )
     files_bar, frames_bar = progress_bars(len(jobs), progress)
     results: list[FileResult] = []
     pending = [task.remote(job) for job in jobs]
