@@ -29,7 +29,7 @@ $(STAMP): pyproject.toml Makefile
 	@touch $@
 
 models: setup
-	$(BIN)/streamfx weights fetch face_landmarker.task
+	$(BIN)/streamfx weights fetch face_landmarker.task face_detection_full_range_sparse.tflite
 
 demo: models
 	$(BIN)/streamfx demo

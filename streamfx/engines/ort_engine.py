@@ -4,7 +4,8 @@ CPU: ``threads`` intra-op threads (default: the cores this process may use), seq
 execution, all graph optimisations. The CPU memory arena is OFF by default: measured on the full
 preset (docs/benchmarks.md) it costs over a gigabyte more peak memory for about 15 % of speed;
 ``cpu_arena=True`` (``onnxruntime:arena``) turns it on, as ONE arena shared by the four graphs
-(they run one after another), which peaks at 2.9 GB instead of 3.6 GB with an arena each. CUDA: inputs and outputs stay on the GPU through IO binding
+(they run one after another), which peaks at 2.9 GB instead of 3.6 GB with an arena each.
+CUDA: inputs and outputs stay on the GPU through IO binding
 (torch tensors are bound by pointer, so a frame crosses the bus once each way). TensorRT EP: its
 own engine and timing caches under the engine cache folder, fp16, with a batch profile
 1..max_batch. A requested provider that onnxruntime cannot use is an error, never a silent
