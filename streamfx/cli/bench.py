@@ -10,6 +10,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "face": ("streamfx.bench.face", "face tracking, alignment and compositing speed/stability"),
     "mesh": ("streamfx.bench.mesh", "mesh editor: lift + style + render + composite fps"),
     "pipeline": ("streamfx.bench.pipeline", "the whole pipeline on the demo clip (--live)"),
+    "temporal": ("streamfx.bench.temporal", "flicker (still) and lag (moving), smoothing off/on"),
     "engines": (
         "streamfx.bench.engines:EnginesBench:run",
         "3DPE engines: ms, fps, GFLOP/s, memory, parity per engine x preset x batch",
