@@ -7,7 +7,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 TORCH  ?= torch==2.13.0
-EXTRAS ?= test,onnx,eval,control,scale
+EXTRAS ?= test,onnx,eval,control,scale,train
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.streamfx-installed
 

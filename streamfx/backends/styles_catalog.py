@@ -7,17 +7,25 @@ Format (shared by mesh and 3DPE styles)::
     description = "flat cel-shaded colours with ink outlines"
     effect = "cartoon"            # mesh only, optional: the mesh effect (default: name)
     reference = "ref.png"         # 3dpe only: the reference image, relative to the folder
+    delta = "delta.safetensors"   # 3dpe only, optional: adapted weights (``streamfx adapt``)
     [params]                      # effect parameters (mesh) / editor options (3dpe)
     levels = 5
+    [defaults]                    # optional: live-control starting values (see STYLE_DEFAULTS)
+    strength = 0.8
+    [source]                      # optional: how the style was made (text, teacher, seed, ...)
+    text = "turn him into a bronze statue"
 
 A ``thumbnail.png`` beside it is optional (``streamfx styles thumbnails`` renders them).
 
 Search path, later entries win on equal names:
-1. the mesh editor's built-in effects (code defaults), so an installed package without the
-   repository's ``models/`` still has every mesh style;
-2. ``models/styles/`` of the checkout the package runs from (the single source of the style
-   folders: TOML + thumbnails live there, next to future 3DPE reference images);
-3. each folder in ``$STREAMFX_STYLES`` (``os.pathsep``-separated), for user styles.
+1. the mesh editor's built-in effects (code defaults);
+2. ``streamfx/styles_data/``: the built-in style folders, package data (installed by a plain
+   ``pip install``; the single source of the built-in TOML + thumbnails);
+3. the user styles folder (``user_styles_dir()``: ``$XDG_DATA_HOME/streamfx/styles``, by default
+   ``~/.local/share/streamfx/styles``), where ``streamfx styles add/import`` write;
+4. each folder in ``$STREAMFX_STYLES`` (``os.pathsep``-separated).
+
+``load_style`` also takes the path of a style folder (any editor).
 """
 
 from __future__ import annotations
@@ -30,11 +38,29 @@ from typing import Any
 from streamfx.errors import ConfigError, DependencyError
 
 EDITORS = ("mesh", "3dpe")
-STYLE_KEYS = {"name", "editor", "description", "effect", "reference", "params"}
+STYLE_KEYS = {
+    "name", "editor", "description", "effect", "reference", "delta", "params", "defaults", "source"
+}  # fmt: skip
 #: parameters a 3DPE style may set in [params], with their defaults (type checked)
 THREEDPE_PARAMS: dict[str, Any] = {}
-REPO_STYLES = Path(__file__).resolve().parents[2] / "models" / "styles"
+#: starting values of the live controls a style may set in [defaults]: (default, low, high)
+STYLE_DEFAULTS: dict[str, tuple[float, float, float]] = {
+    "strength": (1.0, 0.0, 1.0),
+    "pose_fraction": (0.0, 0.0, 1.0),
+    "pose_max_deg": (20.0, 0.0, 90.0),
+    "smoothing": (0.65, 0.0, 1.0),
+}
+BUILTIN_STYLES = Path(__file__).resolve().parents[1] / "styles_data"
+REPO_STYLES = BUILTIN_STYLES  # the old name (the folders lived in the repo's models/styles/)
 ENV_VAR = "STREAMFX_STYLES"
+
+
+def user_styles_dir() -> Path:
+    """The user's styles folder: ``$XDG_DATA_HOME/streamfx/styles`` (default
+    ``~/.local/share/streamfx/styles``); it may not exist yet."""
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "streamfx" / "styles"
 
 
 @dataclass(frozen=True)
@@ -47,6 +73,9 @@ class StyleSpec:
     reference: the reference image of a 3DPE style (absolute path), else None.
     folder: the style folder, or None for a built-in without one.
     thumbnail: path of ``thumbnail.png`` when present.
+    defaults: live-control starting values from [defaults] (only the keys the file sets).
+    source: how the style was made ([source]: text, teacher, seed, guidance, ...).
+    delta: adapted weights of a 3DPE style (absolute path), else None.
     """
 
     name: str
@@ -57,6 +86,9 @@ class StyleSpec:
     reference: Path | None = None
     folder: Path | None = None
     thumbnail: Path | None = None
+    defaults: dict[str, float] = field(default_factory=dict)
+    source: dict[str, Any] = field(default_factory=dict)
+    delta: Path | None = None
 
 
 def _toml_load(path: Path) -> dict[str, Any]:
@@ -96,12 +128,20 @@ def parse_style(folder: Path) -> StyleSpec:
         raise ConfigError(f"{path}: [params] must be a table, got {type(params).__name__}")
     effect = (data.get("effect") or name) if editor == "mesh" else None
     check_params(path, editor, effect, params)
-    reference = None
+    defaults = check_defaults(path, data.get("defaults", {}))
+    source = data.get("source", {})
+    if not isinstance(source, dict):
+        raise ConfigError(f"{path}: [source] must be a table, got {type(source).__name__}")
+    reference = delta = None
     if editor == "3dpe":
         ref = data.get("reference")
-        if not ref:
+        if not ref or not isinstance(ref, str):
             raise ConfigError(f"{path}: a 3dpe style needs reference = 'image file'")
         reference = (folder / ref).resolve()
+        if data.get("delta"):
+            delta = (folder / str(data["delta"])).resolve()
+    elif "delta" in data:
+        raise ConfigError(f"{path}: delta (adapted weights) is for 3dpe styles only")
     thumb = folder / "thumbnail.png"
     return StyleSpec(
         name=name,
@@ -112,12 +152,37 @@ def parse_style(folder: Path) -> StyleSpec:
         reference=reference,
         folder=folder,
         thumbnail=thumb if thumb.is_file() else None,
+        defaults=defaults,
+        source=dict(source),
+        delta=delta,
     )
+
+
+def check_defaults(path: Path, defaults: Any) -> dict[str, float]:
+    """Check a style's ``[defaults]``: known keys (``STYLE_DEFAULTS``), numbers in range."""
+    if not isinstance(defaults, dict):
+        raise ConfigError(f"{path}: [defaults] must be a table, got {type(defaults).__name__}")
+    out: dict[str, float] = {}
+    for key, value in defaults.items():
+        if key not in STYLE_DEFAULTS:
+            raise ConfigError(
+                f"{path}: unknown key {key!r} in [defaults]; expected some of "
+                f"{sorted(STYLE_DEFAULTS)}"
+            )
+        _, low, high = STYLE_DEFAULTS[key]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not ok or not low <= value <= high:
+            raise ConfigError(
+                f"{path}: [defaults] {key!r} expected a number in [{low:g}, {high:g}], "
+                f"got {value!r} ({type(value).__name__})"
+            )
+        out[key] = float(value)
+    return out
 
 
 def style_dirs() -> list[Path]:
     """Folders searched for style folders, lowest precedence first."""
-    dirs = [REPO_STYLES]
+    dirs = [BUILTIN_STYLES, user_styles_dir()]
     env = os.environ.get(ENV_VAR, "")
     dirs += [Path(p) for p in env.split(os.pathsep) if p]
     return [d for d in dirs if d.is_dir()]
@@ -209,8 +274,14 @@ def list_styles() -> list[StyleSpec]:
 
 
 def load_style(name: str) -> StyleSpec:
-    """The style called ``name``; unknown names raise ConfigError listing the available ones,
-    a broken style folder raises its own error (file, key, expected, got)."""
+    """The style called ``name`` (or the style folder at that path); unknown names raise
+    ConfigError listing the available ones, a broken style folder raises its own error (file,
+    key, expected, got)."""
+    if os.sep in name or (os.altsep and os.altsep in name) or name.startswith("."):
+        folder = Path(name).expanduser()
+        if (folder / "style.toml").is_file():
+            return parse_style(folder.resolve())
+        raise ConfigError(f"style folder {folder} has no style.toml (expected a style folder)")
     specs = _catalog()
     if isinstance(specs.get(name), ConfigError):
         raise specs[name]  # type: ignore[misc]

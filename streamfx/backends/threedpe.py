@@ -144,6 +144,11 @@ class ThreeDPEBackend(EditorBackend):
         self.engine_name = self.engine.name
         self.engine_choice = describe_choice(self.engine)
         log.info("3dpe engine: %s", self.engine_choice)
+        from streamfx.backends.prompt_cache import PromptTokenCache
+
+        self.prompt_cache = PromptTokenCache(found, self.engine_name)
+        """Prompt tokens on disk (reference hash + weights hash): a style starts at once the
+        second time."""
         self.smoother = TriplaneSmoother(replace(smoothing)) if smoothing is not None else None
         self._smoothing_on = True
         self.crossfade_frames = 0
@@ -251,13 +256,18 @@ class ThreeDPEBackend(EditorBackend):
                 self._busy = True
             error = None
             try:
-                with torch.inference_mode():
-                    if stream is not None:
-                        with torch.cuda.stream(stream):
+                tokens = self.prompt_cache.get(ref)
+                if tokens is not None:
+                    tokens = tokens.to(self.device)
+                else:
+                    with torch.inference_mode():
+                        if stream is not None:
+                            with torch.cuda.stream(stream):
+                                tokens = self.engine.encode_prompt(ref)
+                            stream.synchronize()
+                        else:
                             tokens = self.engine.encode_prompt(ref)
-                        stream.synchronize()
-                    else:
-                        tokens = self.engine.encode_prompt(ref)
+                    self.prompt_cache.put(ref, tokens)
                 with self._lock:
                     self._cache[key] = tokens
                 with self._cond:

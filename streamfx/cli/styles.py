@@ -1,4 +1,6 @@
-"""The style catalog: list the styles, or render their thumbnails."""
+"""Styles: list, show, add (from a reference image or a text prompt), remove, export, import,
+and render thumbnails. User styles live in the user styles folder (``streamfx styles list``
+prints where); built-in ones are package data."""
 
 from __future__ import annotations
 
@@ -10,15 +12,117 @@ import tyro
 _M = "streamfx.cli.styles"
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "list": (f"{_M}:ListCommand:run_list", "list the available styles"),
+    "show": (f"{_M}:ShowCommand:run_show", "everything about one style"),
+    "add": (
+        f"{_M}:AddCommand:run_add",
+        "make a style from a reference image (--reference) or words (--text + --teacher)",
+    ),
+    "remove": (f"{_M}:RemoveCommand:run_remove", "delete a user style"),
+    "export": (f"{_M}:ExportCommand:run_export", "write a style to FILE.zip"),
+    "import": (f"{_M}:ImportCommand:run_import", "install a style from FILE.zip"),
     "thumbnails": (f"{_M}:ThumbnailsCommand:run_thumbnails", "render thumbnail.png of styles"),
 }
 DEFAULT = "list"
+
+_NAME = Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="NAME")]
 
 
 @dataclass
 class ListCommand:
     """``streamfx styles list``: one line per style; broken style folders are reported and
     skipped."""
+
+
+@dataclass
+class ShowCommand:
+    """``streamfx styles show NAME``: the style's editor, files, parameters, defaults and how it
+    was made."""
+
+    name: _NAME = ""
+    """Style name or style folder."""
+
+
+@dataclass
+class AddCommand:
+    """``streamfx styles add NAME --reference IMG`` (an image prompt, the official form), or
+    ``streamfx styles add NAME --text "..." --teacher DIR [--portrait IMG] [--candidates N]``: a
+    diffusers image-editing pipeline (InstructPix2Pix by default) edits a portrait once and the
+    edit becomes the reference; seed, guidance and teacher are recorded in style.toml."""
+
+    name: _NAME = ""
+    """Name of the new style (letters, digits, - and _)."""
+    reference: str | None = None
+    """Reference image: a portrait in the target style (the 3DPE image prompt)."""
+    text: str | None = None
+    """Edit instruction, e.g. "turn him into a bronze statue" (needs --teacher)."""
+    teacher: str | None = None
+    """Local diffusers pipeline folder (with model_index.json) that edits the portrait."""
+    portrait: str | None = None
+    """Portrait the teacher edits (default: the bundled public-domain astronaut photo)."""
+    candidates: int = 1
+    """Edits to make (seeds seed, seed+1, ...); all are kept in candidates/ with a contact
+    sheet."""
+    pick: int = 1
+    """Which candidate (1-based) becomes the reference."""
+    seed: int = 0
+    """Seed of the first candidate."""
+    steps: int = 20
+    """Denoising steps of the teacher."""
+    guidance: float = 7.5
+    """Text guidance scale."""
+    image_guidance: float = 1.5
+    """Image guidance scale (InstructPix2Pix-style pipelines)."""
+    size: int = 512
+    """Side of the square portrait given to the teacher."""
+    device: str = "cpu"
+    """Where the teacher runs (cpu, cuda, cuda:N)."""
+    description: str = ""
+    """One line for listings."""
+    strength: float | None = None
+    """Default edit strength of the style, in [0, 1]."""
+    pose_fraction: float | None = None
+    """Default pose correction of the style (pull toward frontal), in [0, 1]."""
+    smoothing: float | None = None
+    """Default temporal smoothing of the style, in [0, 1]."""
+    dir: str | None = None
+    """Styles folder to write into (default: the user styles folder)."""
+    force: bool = False
+    """Replace an existing style of that name."""
+
+
+@dataclass
+class RemoveCommand:
+    """``streamfx styles remove NAME``: delete a user style (built-ins cannot be removed)."""
+
+    name: _NAME = ""
+    """User style to delete."""
+    dir: str | None = None
+    """Styles folder (default: the user styles folder)."""
+
+
+@dataclass
+class ExportCommand:
+    """``streamfx styles export NAME -o FILE.zip``: the style folder as a zip."""
+
+    name: _NAME = ""
+    """Style name or style folder."""
+    output: Annotated[str, tyro.conf.arg(aliases=("-o",))] = ""
+    """The zip to write (never replaced without --force)."""
+    force: bool = False
+    """Replace an existing output file."""
+
+
+@dataclass
+class ImportCommand:
+    """``streamfx styles import FILE.zip``: check every member, the style file and its
+    reference, then install it; a bad zip changes nothing."""
+
+    file: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="FILE.zip")] = ""
+    """A zip written by ``streamfx styles export``."""
+    dir: str | None = None
+    """Styles folder to install into (default: the user styles folder)."""
+    force: bool = False
+    """Replace an existing style of that name."""
 
 
 @dataclass
@@ -33,14 +137,111 @@ class ThumbnailsCommand:
     """Write NAME.png into this folder instead of the style folders."""
 
 
+def _origin(spec) -> str:
+    from streamfx.backends.styles_catalog import BUILTIN_STYLES, user_styles_dir
+
+    if spec.folder is None:
+        return "built-in (code)"
+    if spec.folder.parent == BUILTIN_STYLES:
+        return "built-in"
+    if spec.folder.parent == user_styles_dir():
+        return "user"
+    return str(spec.folder.parent)
+
+
 def run_list(cmd: ListCommand) -> int:
-    from streamfx.backends.styles_catalog import catalog_problems, list_styles
+    from streamfx.backends.styles_catalog import catalog_problems, list_styles, user_styles_dir
 
     for spec in list_styles():
-        where = str(spec.folder) if spec.folder else "built-in"
-        print(f"{spec.name:<12} {spec.editor:<5} {spec.description}  [{where}]")
+        print(f"{spec.name:<12} {spec.editor:<5} {_origin(spec):<10} {spec.description}")
     for problem in catalog_problems():
         print(f"skipped: {problem}")
+    print(f"(user styles: {user_styles_dir()})")
+    return 0
+
+
+def run_show(cmd: ShowCommand) -> int:
+    from streamfx.backends.styles_catalog import load_style
+
+    spec = load_style(cmd.name)
+    rows = [
+        ("name", spec.name),
+        ("editor", spec.editor),
+        ("description", spec.description),
+        ("origin", _origin(spec)),
+        ("folder", spec.folder or "-"),
+        ("effect", spec.effect),
+        ("reference", spec.reference),
+        ("delta", spec.delta),
+        ("thumbnail", spec.thumbnail),
+    ]
+    for key, value in rows:
+        if value is not None:
+            print(f"{key:<12} {value}")
+    for title, table in (("params", spec.params), ("defaults", spec.defaults)):
+        for key, value in table.items():
+            print(f"{title + '.' + key:<24} {value!r}")
+    for key, value in spec.source.items():
+        print(f"{'source.' + key:<24} {value!r}")
+    return 0
+
+
+def _defaults(cmd: AddCommand) -> dict[str, float]:
+    given = {"strength": cmd.strength, "pose_fraction": cmd.pose_fraction}
+    given["smoothing"] = cmd.smoothing
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def run_add(cmd: AddCommand) -> int:
+    from streamfx.errors import ConfigError
+    from streamfx.styles_store import add_reference_style, check_name
+
+    check_name(cmd.name)
+    if (cmd.reference is None) == (cmd.text is None):
+        raise ConfigError("styles add: give exactly one of --reference IMG or --text TEXT")
+    if cmd.text is not None:
+        from streamfx.styles_text import add_text_style
+
+        spec = add_text_style(cmd)
+    else:
+        if cmd.teacher or cmd.portrait:
+            raise ConfigError("styles add: --teacher and --portrait go with --text")
+        spec = add_reference_style(
+            cmd.name,
+            cmd.reference,
+            description=cmd.description,
+            defaults=_defaults(cmd),
+            source={"reference": str(cmd.reference)},
+            root=cmd.dir,
+            force=cmd.force,
+        )
+    print(f"style {spec.name!r} ({spec.editor}) written to {spec.folder}")
+    return 0
+
+
+def run_remove(cmd: RemoveCommand) -> int:
+    from streamfx.styles_store import remove_style
+
+    folder = remove_style(cmd.name, cmd.dir)
+    print(f"removed style {cmd.name!r} ({folder})")
+    return 0
+
+
+def run_export(cmd: ExportCommand) -> int:
+    from streamfx.errors import ConfigError
+    from streamfx.styles_store import export_style
+
+    if not cmd.output:
+        raise ConfigError("styles export: give the zip to write with -o FILE.zip")
+    print(export_style(cmd.name, cmd.output, cmd.force))
+    return 0
+
+
+def run_import(cmd: ImportCommand) -> int:
+    from streamfx.styles_store import import_style
+
+    spec = import_style(cmd.file, cmd.dir, cmd.force)
+    print(f"imported style {spec.name!r} ({spec.editor}) into {spec.folder}")
     return 0
 
 

@@ -216,8 +216,8 @@ def test_a_new_style_never_blocks_the_frame_path(
         return encode_prompt(refs)
 
     backend.engine.encode_prompt = slow_prompt
-    other = tmp_path / "other.png"
-    Image.fromarray(np.full((512, 512, 3), 200, np.uint8)).save(other)
+    other = tmp_path / "other.png"  # a prompt no earlier test encoded (tokens are on disk)
+    Image.fromarray(np.full((512, 512, 3), 123, np.uint8)).save(other)
     backend.set_style(other)  # returns while the prompt encoder is still held at the gate
     assert started.wait(10) and not gate.is_set()
     assert backend.style_pending and backend.style == str(reference)
