@@ -11,9 +11,12 @@ The official pipeline (EG3D ``crop_images_in_the_wild.py`` calling Deep3DFaceRec
    (PIL pads outside with black);
 3. centre-crop 700 x 700 at (162, 162) and resize it to 512 x 512 (Lanczos).
 
-Steps 2-3 are one axis-aligned scale-and-shift. :func:`eg3d_crop_transform` reproduces it with the
-same int() truncations, in PIL's pixel-centre convention (output pixel i samples input coordinate
-(i + 0.5) * in/out - 0.5), so the returned affine is the official crop up to resampling filters.
+Steps 2-3 are one axis-aligned scale-and-shift. :func:`eg3d_crop_transform` gives it in PIL's
+pixel-centre convention (output pixel i samples input coordinate (i + 0.5) * in/out - 0.5). By
+default it is sub-pixel (no int() anywhere: the crop moves and scales continuously with the
+points, so a slowly drifting head never snaps in one-pixel steps); ``truncate=True`` keeps the
+official int() truncations, so the affine is the official crop up to resampling filters (parity
+checks; ``FaceConfig.crop_truncate``). The two differ by under one 1024-grid pixel.
 :func:`warp_crop` then resamples the frame once (Lanczos; an area pre-shrink of the face region
 when the crop shrinks the face a lot), instead of resizing the whole frame twice.
 """
@@ -107,6 +110,7 @@ def eg3d_crop_transform(
     five_pts: np.ndarray,
     image_size: tuple[int, int],
     crop_size: int = CROP_SIZE,
+    truncate: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The EG3D crop as affines: (to_crop, from_crop), each float64 [2,3].
 
@@ -114,6 +118,8 @@ def eg3d_crop_transform(
     image-left mouth corner, image-right mouth corner); image_size: (W, H) of the frame.
     to_crop maps frame pixel coordinates (pixel centres at integers) to crop pixel coordinates;
     from_crop is its inverse. Both are diagonal (scale and shift only): head roll stays in the crop.
+    truncate: the official int() truncations of the rescaled size and the 1024 box's corner
+    (parity checks); default sub-pixel, continuous in the points.
     """
     w0, h0 = int(image_size[0]), int(image_size[1])
     if w0 <= 0 or h0 <= 0:
@@ -122,11 +128,12 @@ def eg3d_crop_transform(
     if not s > 1e-6:
         raise InputError(f"five points are degenerate (template scale {s:.3g})")
     k = RESCALE / s
-    w, h = int(w0 * k), int(h0 * k)
+    cut = int if truncate else float
+    w, h = cut(w0 * k), cut(h0 * k)
     if w < 1 or h < 1:
-        raise InputError(f"face too large for a {w0}x{h0} frame (rescaled to {w}x{h})")
-    left = int(w / 2 - TARGET / 2 + (tx - w0 / 2) * k)
-    top = int(h / 2 - TARGET / 2 + (h0 / 2 - ty) * k)
+        raise InputError(f"face too large for a {w0}x{h0} frame (rescaled to {w:g}x{h:g})")
+    left = cut(w / 2 - TARGET / 2 + (tx - w0 / 2) * k)
+    top = cut(h / 2 - TARGET / 2 + (h0 / 2 - ty) * k)
     off = (TARGET - CENTER_CROP) // 2
     step = CENTER_CROP / crop_size  # 700-crop pixels per output pixel
     # output p -> 700-crop q = (p + .5) step - .5 -> resized r = q + off + left

@@ -41,6 +41,11 @@ class FaceConfig:
     crop_filter: str = "cubic"
     """Resampling filter of the crop: ``lanczos`` (the official one; ~30 ms per face with
     OpenCV on one core), ``cubic`` (~3 ms; differs from Lanczos by ~1 grey level) or ``linear``."""
+    crop_truncate: bool = False
+    """Place the EG3D crop with the official implementation's int() truncations (the crop
+    moves in steps of one pixel of its 1024 grid; for parity checks against official crops).
+    Off: sub-pixel, so a slowly moving head never snaps and the crop follows a shifted or
+    scaled frame exactly."""
 
     detector: str = "full_range"
     """How faces are found: ``full_range`` (MediaPipe's full-range BlazeFace finds faces down to

@@ -1,4 +1,5 @@
-"""EG3D crop maths without MediaPipe: the official resize+crop as one affine, and warp_crop."""
+"""EG3D crop maths: the official resize+crop as one affine (sub-pixel by default, the official
+int() truncations as an option), warp_crop, and the tracked crop following a moved frame."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from streamfx.face.align import (
     invert_affine,
     warp_crop,
 )
+from streamfx.face.config import FaceConfig
 
 
 def _project(s: float, tx: float, ty: float, height: int, yaw: float = 0.2) -> np.ndarray:
@@ -32,23 +34,29 @@ def test_fit_recovers_scale_and_shift() -> None:
     assert (tx, ty) == pytest.approx((320.0, 260.0), abs=1e-6)
 
 
-def test_crop_is_the_official_box() -> None:
+@pytest.mark.parametrize("truncate", [False, True])
+def test_crop_is_the_official_box(truncate: bool) -> None:
     w, h = 640, 480
-    to_crop, from_crop = eg3d_crop_transform(_project(150.0, 320.0, 260.0, h), (w, h))
-    s, tx, ty = fit_scale_shift(_project(150.0, 320.0, 260.0, h), h)
+    pts = _project(150.0, 320.3, 260.7, h)
+    to_crop, from_crop = eg3d_crop_transform(pts, (w, h), truncate=truncate)
+    s, tx, ty = fit_scale_shift(pts, h)
     side = 700 * s / 300
     corners = apply_affine(from_crop, np.array([[-0.5, -0.5], [511.5, 511.5]]))
-    assert corners[1] - corners[0] == pytest.approx([side, side], abs=0.5)
+    assert corners[1] - corners[0] == pytest.approx([side, side], abs=0.5 if truncate else 1e-9)
     centre = corners.mean(axis=0)
-    assert centre == pytest.approx([tx, h - ty], abs=1.5)  # int() truncations of the official path
+    # sub-pixel: the box is centred on the fit, half a pixel up-left as in the official code
+    # (PIL's resize convention); truncate: its int() truncations move it by under a pixel more
+    want = [tx - 0.5, h - ty - 0.5]
+    assert centre == pytest.approx(want, abs=1.5 if truncate else 1e-9)
     assert from_crop[0, 1] == 0 and from_crop[1, 0] == 0  # no rotation in the crop
     assert np.allclose(apply_affine(to_crop, apply_affine(from_crop, [[3.0, 7.0]])), [[3.0, 7.0]])
 
 
-def test_official_integer_path_for_identity_like_input() -> None:
+@pytest.mark.parametrize("truncate", [False, True])
+def test_official_integer_path_for_identity_like_input(truncate: bool) -> None:
     """A face whose fit gives s = 300 * 512/700 centred on a 512 image maps onto itself."""
     pts = _project(300 * 512 / 700, 256.0, 255.0, 512, yaw=0.0)
-    _, from_crop = eg3d_crop_transform(pts, (512, 512))
+    _, from_crop = eg3d_crop_transform(pts, (512, 512), truncate=truncate)
     corners = np.array([[-0.5, -0.5], [511.5, -0.5], [-0.5, 511.5], [511.5, 511.5]])
     err = apply_affine(from_crop, corners) - corners
     assert np.sqrt((err**2).sum(axis=1).mean()) < 1.5
@@ -120,7 +128,7 @@ def test_matches_the_official_pil_path(shift) -> None:
     # five points on the astronaut's face (eyes, nose tip, mouth corners), moved by ``shift``
     pts = np.array([[197.0, 111.0], [244.0, 107.0], [222.0, 130.0], [203.0, 152.0], [241.0, 150.0]])
     pts = pts + shift
-    to_crop, _ = eg3d_crop_transform(pts, (512, 512))
+    to_crop, _ = eg3d_crop_transform(pts, (512, 512), truncate=True)  # the official int()s
     ours = warp_crop(img, to_crop).astype(np.float64)
     ref = _official_crop(img, pts).astype(np.float64)
     valid = ref.sum(axis=2) > 0  # away from the black padding, whose edge is filtered differently
@@ -131,3 +139,69 @@ def test_matches_the_official_pil_path(shift) -> None:
     assert psnr > 35.0
     if shift[0] < 0:  # the crop leaves the picture on the left: both pad with black
         assert ours[:, :20].max() == 0 and ref[:, :20].max() == 0
+
+
+def _origin_track(truncate: bool, steps: int = 41, step: float = 0.05) -> np.ndarray:
+    """Crop origin (frame px) while the five points drift right by ``step`` px per frame."""
+    pts = _project(120.0, 300.0, 250.0, 480)
+    out = []
+    for j in range(steps):
+        _, from_crop = eg3d_crop_transform(pts + (j * step, 0.0), (640, 480), truncate=truncate)
+        out.append(apply_affine(from_crop, [[-0.5, -0.5]])[0])
+    return np.array(out)
+
+
+def test_sub_pixel_crop_drifts_smoothly_where_the_official_one_snaps() -> None:
+    step = 0.05
+    smooth = np.diff(_origin_track(False, step=step), axis=0)
+    assert np.allclose(smooth[:, 0], step, atol=1e-9) and np.allclose(smooth[:, 1], 0, atol=1e-9)
+    snaps = np.diff(_origin_track(True, step=step), axis=0)[:, 0]
+    # the official truncations hold the crop still, then jump a 1024-grid pixel (~0.4 px here)
+    assert (np.abs(snaps) < 1e-9).sum() > len(snaps) // 2 and snaps.max() > 5 * step
+
+
+@pytest.mark.parametrize("shift", [(0.25, 0.0), (0.5, -0.75), (-1.3, 2.6)])
+@pytest.mark.parametrize("scale", [1.0, 1.02, 0.97])
+def test_sub_pixel_crop_follows_a_shifted_and_scaled_frame(shift, scale) -> None:
+    """The frame moved by a fraction of a pixel and scaled slightly about its centre: the
+    crop's corners follow the same map: to 0.5 |1 - scale| px with sub-pixel placement (the
+    official half-pixel offset does not scale), to 2 px with the official truncations. The
+    points are exact here; the tracker's landmarks add their own error
+    (tests/face/test_face_tracker.py)."""
+    pts = _project(120.0, 300.0, 250.0, 480)
+    m = np.array([[scale, 0.0, 320 * (1 - scale) + shift[0]], [0.0, scale, 240 * (1 - scale)]])
+    m[1, 2] += shift[1]
+    corners = np.array([[-0.5, -0.5], [511.5, -0.5], [-0.5, 511.5], [511.5, 511.5]])
+    for truncate, tol in ((False, 0.5 * abs(1 - scale) + 1e-6), (True, 2.0)):
+        _, before = eg3d_crop_transform(pts, (640, 480), truncate=truncate)
+        _, after = eg3d_crop_transform(apply_affine(m, pts), (640, 480), truncate=truncate)
+        moved = apply_affine(m, apply_affine(before, corners))
+        assert np.abs(apply_affine(after, corners) - moved).max() < tol
+
+
+def test_tracked_crop_follows_a_sub_pixel_shift_and_a_slight_scale(face_model) -> None:
+    """Through MediaPipe (``detect``, no smoothing): the astronaut moved by fractions of a
+    pixel and scaled by 2 %: the crop's corners follow the frame's map to within 2 px."""
+    import cv2
+    from skimage import data
+
+    from streamfx.face import FaceTracker
+
+    img = np.ascontiguousarray(data.astronaut()[:400, 60:460])  # 400x400, the face centred
+    corners = np.array([[-0.5, -0.5], [511.5, -0.5], [-0.5, 511.5], [511.5, 511.5]])
+    with FaceTracker(FaceConfig(max_faces=1), model_path=face_model) as tracker:
+        (base,) = tracker.detect(img)
+        for dx, dy, scale in (
+            (0.3, 0.0, 1.0),
+            (0.5, -0.7, 1.0),
+            (0.0, 0.0, 1.02),
+            (1.4, 0.6, 0.98),
+        ):
+            m = np.array(
+                [[scale, 0.0, 200 * (1 - scale) + dx], [0.0, scale, 200 * (1 - scale) + dy]]
+            )
+            moved_img = cv2.warpAffine(img, m, (400, 400), flags=cv2.INTER_CUBIC)
+            (face,) = tracker.detect(moved_img)
+            want = apply_affine(m, apply_affine(base.from_crop, corners))
+            err = np.abs(apply_affine(face.from_crop, corners) - want).max()
+            assert err < 2.0, (dx, dy, scale, err)
