@@ -153,11 +153,13 @@ def add_reference_style(
     defaults: dict[str, float] | None = None,
     source: dict[str, Any] | None = None,
     delta: str | Path | None = None,
+    extra_dir: str | Path | None = None,
     root: str | Path | None = None,
     force: bool = False,
 ) -> StyleSpec:
     """A 3DPE style from a reference image (stored as ``reference.png`` with a thumbnail);
-    ``delta``: adapted weights to store with it; ``source``: how it was made."""
+    ``delta``: adapted weights to store with it; ``source``: how it was made; ``extra_dir``: a
+    folder copied in as ``candidates/`` (text styles' candidate edits)."""
     check_name(name)
     image = read_image(reference)
     check_defaults(Path(f"{name}/style.toml"), defaults or {})
@@ -173,6 +175,8 @@ def add_reference_style(
             "description": description or f"3DPE image prompt from {Path(reference).name}",
             "reference": REFERENCE_NAME,
         }
+        if extra_dir is not None:
+            shutil.copytree(extra_dir, folder / "candidates")
         if delta is not None:
             shutil.copyfile(delta, folder / "delta.safetensors")
             data["delta"] = "delta.safetensors"
