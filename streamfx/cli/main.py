@@ -31,7 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("streamfx.cli.doctor", "what works on this machine (GPU, vcam, engines, models)"),
     "bench": ("streamfx.cli.bench", "benchmarks that print tables"),
     "weights": ("streamfx.cli.weights", "list, fetch, locate, import or inspect model files"),
-    "styles": ("streamfx.cli.styles", "list styles or render their thumbnails"),
+    "styles": ("streamfx.cli.styles", "list, show, add, remove, export or import styles"),
+    "dataset": ("streamfx.cli.dataset", "build a training dataset (aligned crops + camera labels)"),
 }
 DESCRIPTION = "Real-time 3D-aware portrait editing (3DPE) as a virtual camera and a file editor."
 
