@@ -15,8 +15,9 @@ import numpy as np
 
 from streamfx.backends.base import EditorBackend
 from streamfx.backends.mesh.config import MeshConfig
-from streamfx.backends.mesh.gbuffer import GBuffer, render_gbuffer
+from streamfx.backends.mesh.gbuffer import GBuffer, render_gbuffers
 from streamfx.backends.mesh.lift import (
+    LiftedMesh,
     affine_scale,
     camera_from_rotation,
     lift_face,
@@ -24,7 +25,7 @@ from streamfx.backends.mesh.lift import (
     relative_rotation,
     repose,
 )
-from streamfx.backends.mesh.styles import apply_effect, get_effect
+from streamfx.backends.mesh.styles import apply_effect_boxed, get_effect
 from streamfx.errors import ConfigError, InputError
 from streamfx.face.types import Face
 from streamfx.record import FaceEdit
@@ -139,13 +140,10 @@ class MeshEditor(EditorBackend):
         self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None
     ) -> GBuffer:
         """Lift ``face`` and render it (unstyled) in its crop space at ``camera``."""
-        return self._render(frame_rgb, face, camera, {})
-
-    def _render(
-        self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None, times: dict
-    ) -> GBuffer:
-        t0 = time.perf_counter()
         _check_frame(frame_rgb)
+        return self._render_many(frame_rgb, [face], [camera], {})[0]
+
+    def _lift(self, face: Face, camera: np.ndarray | None) -> LiftedMesh:
         if face.to_crop is None or face.from_crop is None:
             raise InputError("mesh editor needs face.to_crop and face.from_crop (2x3 affines)")
         mesh = lift_face(face)
@@ -155,23 +153,59 @@ class MeshEditor(EditorBackend):
                 raise InputError(f"camera must be a 25-number EG3D label, got {cam.shape[0]}")
             own = face.camera if face.camera is not None else camera_from_rotation(mesh.rotation)
             mesh = repose(mirror_fill(mesh), relative_rotation(own, cam))
+        return mesh
+
+    def _render_many(
+        self,
+        frame_rgb: np.ndarray,
+        faces: list[Face],
+        cameras: list[np.ndarray | None],
+        times: dict,
+    ) -> list[GBuffer]:
+        """Lift and render every face (one batch, see ``render_gbuffers``); ``times`` gets the
+        batch's lift and render seconds."""
+        t0 = time.perf_counter()
+        meshes = [self._lift(face, cam) for face, cam in zip(faces, cameras, strict=True)]
         t1 = time.perf_counter()
         n = self.config.crop_size
-        base = face.crop if face.crop is not None and face.crop.shape[:2] == (n, n) else None
-        work = self.work_size_for(face)
-        g = render_gbuffer(mesh, frame_rgb, (n, n), work, face.from_crop, base)
+        bases = [
+            f.crop if f.crop is not None and f.crop.shape[:2] == (n, n) else None for f in faces
+        ]
+        works = [self.work_size_for(f) for f in faces]
+        froms = [f.from_crop for f in faces]
+        gs = render_gbuffers(meshes, frame_rgb, (n, n), works, froms, bases)
         times.update(lift=t1 - t0, render=time.perf_counter() - t1)
-        return g
+        return gs
 
     def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:
         """Edit one face; see the class docstring for the outputs."""
-        times: dict[str, float] = {}
-        g = self._render(frame_rgb, face, camera, times)
+        return self.edit_faces(frame_rgb, [face], [camera])[0]
+
+    def edit_faces(
+        self, frame_rgb: np.ndarray, faces: list[Face], cameras: list[np.ndarray | None]
+    ) -> list[FaceEdit]:
+        """Edit the faces of one frame as one batch: the frame is checked once, the meshes are
+        rendered together (``render_gbuffers``: one interpolation over every face's pixels)
+        and each face is styled in its track's look. Each edit equals ``edit`` of that face
+        alone; ``timings`` of each edit hold its share of the batch's lift and render (they
+        sum to the batch's) and its own style time."""
+        if len(faces) != len(cameras):
+            raise InputError(f"{len(faces)} faces but {len(cameras)} cameras")
+        if not faces:
+            return []
+        _check_frame(frame_rgb)
+        batch: dict[str, float] = {}
+        gs = self._render_many(frame_rgb, faces, cameras, batch)
+        share = {k: v / len(faces) for k, v in batch.items()}
+        return [self._finish(g, face, share) for g, face in zip(gs, faces, strict=True)]
+
+    def _finish(self, g: GBuffer, face: Face, share: dict[str, float]) -> FaceEdit:
+        """The styled edit of one rendered face."""
         t0 = time.perf_counter()
         image = self._styled(g, face.track_id)
         if self.smoothing > 0:
             image = self._smoothed(face.track_id, image)
-        times["style"] = time.perf_counter() - t0
+        times = {**share, "style": time.perf_counter() - t0}
         return FaceEdit(
             image=np.ascontiguousarray(image),
             alpha=g.alpha,
@@ -192,7 +226,7 @@ class MeshEditor(EditorBackend):
                 self._fades.pop(track_id, None)
                 self._smooth.pop(track_id, None)
         self._shown[track_id] = look
-        image = apply_effect(look.effect, g, look.params)
+        image = apply_effect_boxed(look.effect, g, look.params)
         fade = self._fades.get(track_id)
         if fade is None:
             return image
@@ -202,7 +236,7 @@ class MeshEditor(EditorBackend):
             del self._fades[track_id]
             return image
         self._fades[track_id] = (fade[0], done)
-        old = apply_effect(fade[0].effect, g, fade[0].params)
+        old = apply_effect_boxed(fade[0].effect, g, fade[0].params)
         return cv2.addWeighted(image, w, old, 1.0 - w, 0.0)
 
     def _smoothed(self, track_id: int, image: np.ndarray) -> np.ndarray:

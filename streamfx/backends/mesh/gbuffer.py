@@ -9,13 +9,19 @@ Pixels the mesh does not cover take ``background`` (a 2x3 affine output -> frame
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
 
 from streamfx.backends.mesh.lift import FLIP, LiftedMesh
-from streamfx.backends.mesh.raster import Raster, rasterize, vertex_normals
+from streamfx.backends.mesh.raster import (
+    Raster,
+    interpolate_planes,
+    rasterize,
+    vertex_normals,
+)
 from streamfx.backends.mesh.topology import CONTOURS, load_topology
 
 #: Depth written where no surface is (EG3D-like units, far behind any head).
@@ -28,7 +34,6 @@ GRAZING = (0.12, 0.42)
 GRAZING_RINGS = (4, 7)
 
 
-@dataclass
 class GBuffer:
     """The rendered face, what styles work from.
 
@@ -45,17 +50,54 @@ class GBuffer:
     scale: output pixels per cm of the face.
     uvmap: float32 [H,W,2] the texture coordinates ``image`` was sampled at (texture pixels),
         kept only when the working size equals the output size (else None).
+    box: (x0, y0, x1, y1) output pixels outside which alpha is 0 (the whole image if unknown).
+    full_size, full_work_size: output and working (h, w) of the whole crop, and origin: (x, y)
+        of this buffer in it (a ``crop`` of a G-buffer is a region of a larger one).
+
+    ``normals`` and ``surface_uv`` may be given as ``lazy`` instead: name -> a function that
+    makes the map on first read (a style that does not read them does not pay for them).
     """
 
-    image: np.ndarray
-    alpha: np.ndarray
-    normals: np.ndarray
-    depth: np.ndarray
-    surface_uv: np.ndarray
-    mask: np.ndarray
-    contours: dict[str, np.ndarray] = field(default_factory=dict)
-    scale: float = 1.0
-    uvmap: np.ndarray | None = None
+    def __init__(
+        self,
+        image: np.ndarray,
+        alpha: np.ndarray,
+        normals: np.ndarray | None = None,
+        depth: np.ndarray | None = None,
+        surface_uv: np.ndarray | None = None,
+        mask: np.ndarray | None = None,
+        contours: dict[str, np.ndarray] | None = None,
+        scale: float = 1.0,
+        uvmap: np.ndarray | None = None,
+        box: tuple[int, int, int, int] | None = None,
+        lazy: dict[str, Callable[[], np.ndarray]] | None = None,
+        full_size: tuple[int, int] | None = None,
+        full_work_size: tuple[int, int] | None = None,
+        origin: tuple[int, int] = (0, 0),
+    ) -> None:
+        self.image, self.alpha, self.depth, self.mask = image, alpha, depth, mask
+        self.contours = contours if contours is not None else {}
+        self.scale, self.uvmap = scale, uvmap
+        self.box = box if box is not None else (0, 0, image.shape[1], image.shape[0])
+        self._maps = {"normals": normals, "surface_uv": surface_uv}
+        self._lazy = dict(lazy or {})
+        self.full_size = full_size or (int(image.shape[0]), int(image.shape[1]))
+        self.full_work_size = full_work_size or (int(mask.shape[0]), int(mask.shape[1]))
+        self.origin = origin
+
+    def _map(self, name: str) -> np.ndarray:
+        value = self._maps[name]
+        if value is None and name in self._lazy:
+            value = self._maps[name] = self._lazy.pop(name)()
+        return value
+
+    @property
+    def normals(self) -> np.ndarray:
+        return self._map("normals")
+
+    @property
+    def surface_uv(self) -> np.ndarray:
+        return self._map("surface_uv")
 
     @property
     def size(self) -> tuple[int, int]:
@@ -66,6 +108,51 @@ class GBuffer:
     def work_size(self) -> tuple[int, int]:
         """Working (h, w) of the geometry maps."""
         return int(self.mask.shape[0]), int(self.mask.shape[1])
+
+    def style_region(self, margin: int) -> tuple[int, int, int, int]:
+        """(x0, y0, x1, y1) output pixels: ``box`` grown by ``margin`` working pixels and
+        snapped outward to where output and working pixel edges meet, so that the working
+        maps of the region are exactly the region's share of the whole buffer's."""
+        (h, w), (wh, ww) = self.size, self.work_size
+        if self.origin != (0, 0):
+            return 0, 0, w, h
+        step_y, step_x = h // math.gcd(h, wh), w // math.gcd(w, ww)
+        x0, y0, x1, y1 = self.box
+        if x1 <= x0 or y1 <= y0:
+            return 0, 0, w, h
+        my, mx = math.ceil(margin * h / wh), math.ceil(margin * w / ww)
+        x0, y0 = max(x0 - mx, 0) // step_x * step_x, max(y0 - my, 0) // step_y * step_y
+        x1 = min(-(-(x1 + mx) // step_x) * step_x, w)
+        y1 = min(-(-(y1 + my) // step_y) * step_y, h)
+        return x0, y0, x1, y1
+
+    def crop(self, x0: int, y0: int, x1: int, y1: int) -> GBuffer:
+        """The G-buffer of output region (x0, y0, x1, y1) (from ``style_region``): views of
+        its maps, contours in its pixels; ``full_size``/``full_work_size``/``origin`` say
+        where it sits, so an effect run on it gives the whole buffer's pixels there."""
+        (h, w), (wh, ww) = self.size, self.work_size
+        if (x0, y0, x1, y1) == (0, 0, w, h):
+            return self
+        wx0, wx1, wy0, wy1 = x0 * ww // w, x1 * ww // w, y0 * wh // h, y1 * wh // h
+        ys, xs, wys, wxs = slice(y0, y1), slice(x0, x1), slice(wy0, wy1), slice(wx0, wx1)
+        shift = np.array([x0, y0], np.float32)
+        bx0, by0, bx1, by1 = self.box
+        return GBuffer(
+            image=self.image[ys, xs],
+            alpha=self.alpha[ys, xs],
+            depth=None if self.depth is None else self.depth[wys, wxs],
+            mask=self.mask[wys, wxs],
+            contours={k: c - shift for k, c in self.contours.items()},
+            scale=self.scale,
+            box=(bx0 - x0, by0 - y0, bx1 - x0, by1 - y0),
+            lazy={
+                "normals": lambda: self.normals[wys, wxs],
+                "surface_uv": lambda: self.surface_uv[wys, wxs],
+            },
+            full_size=self.full_size,
+            full_work_size=self.full_work_size,
+            origin=(self.origin[0] + x0, self.origin[1] + y0),
+        )
 
 
 def _grid_map(affine: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -130,19 +217,99 @@ def render_gbuffer(
     base: the output-size image of that background mapping when the caller has it (e.g.
     ``face.crop``), which saves a warp.
     """
+    return render_gbuffers([mesh], texture, size, [work], [background], [base])[0]
+
+
+def render_gbuffers(
+    meshes: list[LiftedMesh],
+    texture: np.ndarray,
+    size: tuple[int, int],
+    works: list[int],
+    backgrounds: list[np.ndarray | None],
+    bases: list[np.ndarray | None],
+) -> list[GBuffer]:
+    """:func:`render_gbuffer` for several meshes on one texture (the faces of one frame).
+
+    The per-vertex attributes of all meshes are made at once and the per-pixel interpolation
+    of every mesh's raster is one gather over their concatenated pixels; each mesh's result is
+    exactly what :func:`render_gbuffer` gives it alone (same operations per pixel).
+    """
+    if not meshes:
+        return []
     h, w = size
-    f = work / max(h, w)
-    wh, ww = max(1, round(h * f)), max(1, round(w * f))
+    topo = load_topology()
+    n_v, n_t = len(topo.canonical), len(topo.triangles)
+    fs, shapes, rasters, attrs = [], [], [], []
+    for mesh, work in zip(meshes, works, strict=True):
+        f = work / max(h, w)
+        shape = (max(1, round(h * f)), max(1, round(w * f)))
+        v = mesh.verts.astype(np.float64)
+        vw = np.empty_like(v)
+        vw[:, :2] = (v[:, :2] + 0.5) * f - 0.5  # pixel centres stay aligned
+        vw[:, 2] = v[:, 2] * f
+        rasters.append(rasterize(vw, topo.triangles, shape, cull=False))  # folds stay covered
+        fs.append(f)
+        shapes.append(shape)
+        attrs.append(_eager_attributes(mesh))
+    # eager columns: uv 0:2, opacity 2, depth 3, and with alt views uv_alt 4:6, alt_weight 6
+    width = max(a.shape[1] for a in attrs)
+    attr = np.zeros((n_v * len(meshes), width), np.float32)
+    for i, a in enumerate(attrs):
+        attr[i * n_v : (i + 1) * n_v, : a.shape[1]] = a
+    counts = [len(r.ys) for r in rasters]
+    vals_all = interpolate_planes(
+        np.concatenate([r.triangles + i * n_v for i, r in enumerate(rasters)]),
+        np.concatenate([r.inv for r in rasters]),
+        np.concatenate([r.tid + i * n_t for i, r in enumerate(rasters)]),
+        np.concatenate([r.xs for r in rasters]),
+        np.concatenate([r.ys for r in rasters]),
+        attr,
+    )
+    out = []
+    splits = np.cumsum([0, *counts])
+    for i, mesh in enumerate(meshes):
+        vals = vals_all[splits[i] : splits[i + 1], : attrs[i].shape[1]]
+        r, bg, base = rasters[i], backgrounds[i], bases[i]
+        out.append(_finish(mesh, texture, size, fs[i], shapes[i], r, vals, bg, base))
+    return out
+
+
+def _eager_attributes(mesh: LiftedMesh) -> np.ndarray:
+    """float32 [468,C] the attributes every style reads: uv 0:2, opacity 2, depth 3, and when
+    the mesh has them uv_alt 4:6, alt_weight 6."""
+    v = mesh.verts
+    depth = 2.7 + (v[:, 2:3].astype(np.float64) - mesh.pivot[2]) / (10.0 * mesh.scale)
+    attr = [mesh.uv, vertex_opacity(mesh)[:, None], depth]
+    if mesh.uv_alt is not None:
+        weight = np.zeros(len(v), np.float32) if mesh.alt_weight is None else mesh.alt_weight
+        attr += [mesh.uv_alt, weight[:, None]]
+    return np.concatenate(attr, 1).astype(np.float32)
+
+
+def _finish(
+    mesh: LiftedMesh,
+    texture: np.ndarray,
+    size: tuple[int, int],
+    f: float,
+    work_size: tuple[int, int],
+    r: Raster,
+    vals: np.ndarray,
+    background: np.ndarray | None,
+    base: np.ndarray | None,
+) -> GBuffer:
+    """One mesh's G-buffer from its raster and interpolated eager attributes."""
+    h, w = size
+    wh, ww = work_size
     if background is None:
         background = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
-    r, vals = _rasterize_attributes(mesh, f, (wh, ww))
     alt = mesh.uv_alt is not None
     grid = _grid_map(_work_to_out(background, f), (wh, ww))
     uvmaps = [_with_surface(grid, r, vals[:, 0:2])]
     scalars = [r.scatter(np.clip(vals[:, 2], 0.0, 1.0))[..., 0]]
     if alt:
-        uvmaps.append(_with_surface(grid, r, vals[:, 9:11]))
-        scalars.append(r.scatter(np.clip(vals[:, 11], 0.0, 1.0))[..., 0])
+        uvmaps.append(_with_surface(grid, r, vals[:, 4:6]))
+        scalars.append(r.scatter(np.clip(vals[:, 6], 0.0, 1.0))[..., 0])
+    box = None
     if (wh, ww) == (h, w):
         images = [
             cv2.remap(texture, m, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -152,44 +319,32 @@ def render_gbuffer(
         if base is None:
             flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
             base = cv2.warpAffine(texture, np.asarray(background), (w, h), flags=flags)
-        images, scalars = _sample_upsampled(texture, uvmaps, scalars, r, f, base)
+        images, scalars, box = _sample_upsampled(texture, uvmaps, scalars, r, f, base)
     image = images[0]
     if alt:  # the mirror side's texture where the source view hid the surface
         wgt = np.ascontiguousarray(scalars[1])
         image = cv2.blendLinear(image, images[1], 1.0 - wgt, wgt)
-    nrm = vals[:, 4:7] / np.maximum(np.linalg.norm(vals[:, 4:7], axis=1, keepdims=True), 1e-6)
+    topo = load_topology()
+
+    def normals() -> np.ndarray:
+        nrm = r.interpolate(vertex_normals(mesh.verts, topo.triangles))
+        nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-6)
+        return r.scatter(nrm, 0.0)
+
+    def surface_uv() -> np.ndarray:
+        return r.scatter(r.interpolate(topo.uv), -1.0)
+
     return GBuffer(
         image=image,
         alpha=scalars[0],
-        normals=r.scatter(nrm, 0.0),
         depth=r.scatter(vals[:, 3], FAR)[..., 0],
-        surface_uv=r.scatter(vals[:, 7:9], -1.0),
-        mask=r.scatter(np.ones(len(r.ys), np.float32))[..., 0],
+        mask=(r.tri_id >= 0).astype(np.float32),
         contours={k: mesh.verts[idx, :2].astype(np.float32) for k, idx in CONTOURS.items()},
         scale=float(mesh.scale),
         uvmap=uvmaps[0] if (wh, ww) == (h, w) else None,
+        box=box,
+        lazy={"normals": normals, "surface_uv": surface_uv},
     )
-
-
-def _rasterize_attributes(
-    mesh: LiftedMesh, f: float, work_size: tuple[int, int]
-) -> tuple[Raster, np.ndarray]:
-    """Rasterise at the working size (``f`` working px per output px) and interpolate the
-    vertex attributes; columns: uv 0:2, opacity 2, depth 3, normal 4:7, canonical uv 7:9, and
-    when the mesh has them uv_alt 9:11, alt_weight 11."""
-    topo = load_topology()
-    v = mesh.verts.astype(np.float64)
-    vw = np.empty_like(v)
-    vw[:, :2] = (v[:, :2] + 0.5) * f - 0.5  # pixel centres stay aligned
-    vw[:, 2] = v[:, 2] * f
-    r = rasterize(vw, topo.triangles, work_size, cull=False)  # folds stay covered
-    normals = vertex_normals(v, topo.triangles)
-    depth = 2.7 + (v[:, 2:3] - mesh.pivot[2]) / (10.0 * mesh.scale)
-    attr = [mesh.uv, vertex_opacity(mesh)[:, None], depth, normals, topo.uv]
-    if mesh.uv_alt is not None:
-        weight = np.zeros(len(v), np.float32) if mesh.alt_weight is None else mesh.alt_weight
-        attr += [mesh.uv_alt, weight[:, None]]
-    return r, r.interpolate(np.concatenate(attr, 1))
 
 
 def _with_surface(grid: np.ndarray, r: Raster, uv: np.ndarray) -> np.ndarray:
@@ -206,21 +361,22 @@ def _sample_upsampled(
     r: Raster,
     f: float,
     base: np.ndarray,
-) -> tuple[list[np.ndarray], list[np.ndarray]]:
+) -> tuple[list[np.ndarray], list[np.ndarray], tuple[int, int, int, int]]:
     """Upsample working-size texture coordinates and scalar maps (alpha, ...) to the output
     size inside the box the mesh covers and sample the texture at each uv map there; ``base``
-    (the background) elsewhere, scalars 0 outside the box."""
+    (the background) elsewhere, scalars 0 outside the box; -> (images, scalars, the box
+    (x0, y0, x1, y1) in output pixels)."""
     h, w = base.shape[:2]
     images = [base.copy() for _ in uvmaps]
     outs = [np.zeros((h, w), np.float32) for _ in scalars]
     if len(r.xs) == 0:
-        return images, outs
+        return images, outs, (0, 0, 0, 0)
     lo = np.array([r.xs.min(), r.ys.min()]) - 2
     hi = np.array([r.xs.max(), r.ys.max()]) + 2
     x0, y0 = np.maximum(np.floor((lo + 0.5) / f - 0.5).astype(int), 0)
     x1, y1 = np.minimum(np.ceil((hi + 0.5) / f - 0.5).astype(int) + 1, (w, h))
     if x1 <= x0 or y1 <= y0:
-        return images, outs
+        return images, outs, (0, 0, 0, 0)
     # output pixel (x0 + i, y0 + j) sits at working coordinate ((x0 + i + 0.5) f - 0.5, ...)
     m = np.array([[f, 0.0, (x0 + 0.5) * f - 0.5], [0.0, f, (y0 + 0.5) * f - 0.5]])
     box = (int(x1 - x0), int(y1 - y0))
@@ -232,7 +388,7 @@ def _sample_upsampled(
         img[y0:y1, x0:x1] = cv2.remap(
             texture, uv, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-    return images, outs
+    return images, outs, (int(x0), int(y0), int(x1), int(y1))
 
 
 def _work_to_out(background: np.ndarray, f: float) -> np.ndarray:

@@ -9,6 +9,7 @@ follows the head pose and procedural textures stick to the skin as the head turn
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -67,6 +68,27 @@ def apply_effect(name: str, g: GBuffer, params: dict[str, Any] | None = None) ->
             f"expected some of {sorted(eff.defaults)}"
         )
     return eff.fn(g, **{**eff.defaults, **(params or {})})
+
+
+#: Working pixels around the face box that a boxed effect still computes: more than the
+#: reach of any effect's filters there (Gaussian kernels up to 3 sigma, sigma <= 5 working px
+#: at the default max_work 256; bilateral 7 px; resizes 2 px), so its pixels where the face is
+#: are those of the whole crop.
+BOX_MARGIN = 16
+
+
+def apply_effect_boxed(name: str, g: GBuffer, params: dict[str, Any] | None = None) -> np.ndarray:
+    """:func:`apply_effect` computed only where the face is: on ``g.style_region`` (the face
+    box plus ``BOX_MARGIN`` working pixels, more for larger working sizes), the unstyled render
+    elsewhere (alpha is 0 there). Where alpha > 0 the pixels equal ``apply_effect``'s up to the
+    rounding of anti-aliased feature lines (a few grey levels on a few pixels)."""
+    margin = max(BOX_MARGIN, math.ceil(g.work_size[0] / 16))
+    x0, y0, x1, y1 = g.style_region(margin)
+    if (x0, y0, x1, y1) == (0, 0, g.size[1], g.size[0]):
+        return apply_effect(name, g, params)
+    out = g.image.copy()
+    out[y0:y1, x0:x1] = apply_effect(name, g.crop(x0, y0, x1, y1), params)
+    return out
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -200,6 +222,12 @@ def _hatch(h: int, w: int, period: float) -> np.ndarray:
     return (np.sin((xx + yy) * (2 * np.pi / period)) > 0.4).astype(np.uint8)
 
 
+def _hatch_at(g: GBuffer, period: float) -> np.ndarray:
+    """The hatching of the whole crop, at ``g``'s place in it."""
+    (h, w), (x0, y0) = g.size, g.origin
+    return _hatch(*g.full_size, period)[y0 : y0 + h, x0 : x0 + w]
+
+
 @lru_cache(maxsize=8)
 def _paper_lut(paper: tuple[int, int, int], gamma: float) -> np.ndarray:
     """uint8 [1,256,3]: tone -> graphite-to-paper colour."""
@@ -223,10 +251,10 @@ def sketch(
     where the mesh faces away from the light; feature contours in graphite."""
     gray = cv2.cvtColor(g.image, cv2.COLOR_RGB2GRAY)
     inv_small = 255 - _small(g, gray)
-    blurred = _big(g, cv2.GaussianBlur(inv_small, (0, 0), blur * g.work_size[0] / 512.0))
+    blurred = _big(g, cv2.GaussianBlur(inv_small, (0, 0), blur * g.full_work_size[0] / 512.0))
     dodge = cv2.divide(gray, 255 - blurred, scale=256.0)
     shade = np.clip((0.7 - _lambert(g, (-0.5, -0.6, -0.65))) * 2.5, 0.0, 1.0) * g.mask
-    dark = cv2.multiply(_big(g, _to_u8(shade * hatch)), _hatch(*g.size, 5.0))
+    dark = cv2.multiply(_big(g, _to_u8(shade * hatch)), _hatch_at(g, 5.0))
     tone = cv2.subtract(dodge, dark)
     out = cv2.LUT(cv2.merge([tone, tone, tone]), _paper_lut(tuple(paper), float(gamma)))
     _draw_contours(out, g, (70, 66, 62), 0.6, FEATURES)
@@ -256,7 +284,7 @@ def bronze(
 def _with_detail(g: GBuffer, img: np.ndarray, amount: float) -> np.ndarray:
     """Engrave the photo's fine detail (luminance high-pass) into ``img`` (uint8 [H,W,3])."""
     gray = cv2.cvtColor(g.image, cv2.COLOR_RGB2GRAY)
-    low = cv2.GaussianBlur(gray, (0, 0), 3.0 * g.size[0] / 512.0)
+    low = cv2.GaussianBlur(gray, (0, 0), 3.0 * g.full_size[0] / 512.0)
     hp = cv2.subtract(gray, low, dtype=cv2.CV_16S)
     gain = cv2.convertScaleAbs(hp, alpha=amount * 4.0, beta=128.0)  # 128 = no change
     gain3 = cv2.merge([gain, gain, gain])
@@ -316,7 +344,7 @@ def neon(g: GBuffer, dark: float, glow: float, colors: tuple[tuple[int, ...], ..
     dog = cv2.GaussianBlur(gray, (0, 0), 1.5) - cv2.GaussianBlur(gray, (0, 0), 3.0)
     edges = np.clip(-dog * 25.0 - 0.5, 0.0, 1.0) * 255.0  # soft dark-line edges: no flicker
     glow_src = np.zeros(g.work_size, np.float32)
-    f = g.work_size[0] / g.size[0]
+    f = g.full_work_size[0] / g.full_size[0]
     pts = [np.round(g.contours[n] * f * 16).astype(np.int32) for n in FEATURES]
     cv2.polylines(glow_src, pts, False, 1.0, 2, cv2.LINE_AA, 4)
     halo = cv2.GaussianBlur(glow_src, (0, 0), glow * f)

@@ -1,0 +1,73 @@
+"""MeshEditor.edit_faces: a frame's faces as one batch give exactly the single-face edits;
+effects computed only around the face give the whole crop's pixels where the face is."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from streamfx.backends.mesh import MeshConfig, MeshEditor
+from streamfx.backends.mesh.assets import astronaut, face_from_landmarks
+from streamfx.backends.mesh.styles import EFFECTS, apply_effect, apply_effect_boxed
+from streamfx.geometry.camera import camera_from_angles
+
+SCALES = ((1.0, (40, 30)), (0.62, (600, 60)), (0.4, (700, 400)), (0.28, (300, 520)))
+
+
+@pytest.fixture(scope="module")
+def group():
+    """A 1024x720 frame with the astronaut at four sizes (faces about 25 to 90 px wide)."""
+    img, lm = astronaut()
+    frame = np.full((720, 1024, 3), 118, np.uint8)
+    faces = []
+    for s, (x, y) in SCALES:
+        small = cv2.resize(img, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        h, w = small.shape[:2]
+        frame[y : y + h, x : x + w] = small
+        pts = lm.copy()
+        pts[:, :2] = (pts[:, :2] + 0.5) * s - 0.5 + (x, y)
+        pts[:, 2] *= s
+        faces.append(pts)
+    return frame, [face_from_landmarks(frame, pts, track_id=t) for t, pts in enumerate(faces)]
+
+
+def test_edit_faces_equals_single_edits(group) -> None:
+    frame, faces = group
+    cameras = [None, camera_from_angles(math.radians(12), 0.0), None, None]
+    batch_ed, single_ed = (MeshEditor("cartoon", MeshConfig(crossfade_frames=2)) for _ in "ab")
+    for ed in (batch_ed, single_ed):
+        ed.set_track_style(2, "sketch")
+    for step in range(3):  # a style change mid-way: per-track cross-fades stay in step
+        if step == 1:
+            batch_ed.set_style("neon")
+            single_ed.set_style("neon")
+        batch = batch_ed.edit_faces(frame, faces, cameras)
+        singles = [single_ed.edit(frame, f, c) for f, c in zip(faces, cameras, strict=True)]
+        assert len(batch) == len(faces)
+        for b, s in zip(batch, singles, strict=True):
+            np.testing.assert_array_equal(b.image, s.image)
+            np.testing.assert_array_equal(b.alpha, s.alpha)
+            np.testing.assert_array_equal(b.depth, s.depth)
+            assert b.color_match == s.color_match
+            assert set(b.timings) == {"lift", "render", "style"}
+    assert batch_ed.style_of(2) == "sketch" and batch_ed.style_of(0) == "neon"
+    assert batch_ed.edit_faces(frame, [], []) == []
+
+
+@pytest.mark.parametrize("effect", sorted(set(EFFECTS) - {"identity"}))
+def test_boxed_effect_equals_the_whole_crop_where_the_face_is(group, effect: str) -> None:
+    frame, faces = group
+    ed = MeshEditor("identity")
+    for face in faces[:3]:
+        g = ed.render(frame, face)
+        x0, y0, x1, y1 = g.style_region(16)
+        assert (x1 - x0) * (y1 - y0) < 0.8 * g.size[0] * g.size[1]  # really a region
+        boxed, whole = apply_effect_boxed(effect, g), apply_effect(effect, g)
+        on = g.alpha > 0
+        assert not on[:y0].any() and not on[y1:].any()
+        assert not on[:, :x0].any() and not on[:, x1:].any()
+        diff = np.abs(boxed.astype(int) - whole.astype(int))[on]
+        assert diff.max() <= 2 and (diff > 0).mean() < 1e-3, (effect, g.work_size)
