@@ -51,6 +51,7 @@ class FileResult:
     edited: int = 0
     no_face: int = 0
     too_small: int = 0
+    largest_too_small_px: int = 0
     editor_errors: int = 0
     stage_errors: int = 0
     skipped_packets: int = 0
@@ -96,8 +97,9 @@ class FileResult:
             out.append(f"first error: {self.first_error}")
         if n and not self.edited and self.too_small:
             out.append(
-                f"no face large enough in {self.no_face} frames: {self.too_small} faces were "
-                "smaller than --face.min-face-px (lower it, or use a larger video)"
+                f"no face large enough in {self.no_face} frames; largest found "
+                f"{self.largest_too_small_px} px, under --face.min-face-px (lower it, or use a "
+                "larger video)"
             )
         elif n and not self.edited and self.editor not in ("", "passthrough"):
             out.append(f"no face edited in any of the {n} frames (no face found)")
@@ -213,10 +215,11 @@ def _image_suffixes() -> tuple[str, ...]:
 
 def _result(job: FileJob, stats, sink, pipeline) -> FileResult:
     s = stats.summary()
-    too_small = sum(
-        getattr(getattr(stage, "tracker", None), "stats", {}).get("too_small", 0)
-        for stage in pipeline.stages
-    )
+    from streamfx.runtime.stages import TrackStage
+
+    trackers = [stage.tracker.stats for stage in pipeline.stages if isinstance(stage, TrackStage)]
+    too_small = sum(t.get("too_small", 0) for t in trackers)
+    largest_small = max((t.get("largest_too_small_px", 0) for t in trackers), default=0)
     errors = s["errors"]
     first = next(iter(errors.items()), None)
     state = "interrupted" if stats.interrupted else "degraded" if stats.degraded else "done"
@@ -231,6 +234,7 @@ def _result(job: FileJob, stats, sink, pipeline) -> FileResult:
         edited=stats.edited,
         no_face=stats.no_face,
         too_small=too_small,
+        largest_too_small_px=largest_small,
         editor_errors=stats.edit_errors,
         stage_errors=stats.stage_errors,
         skipped_packets=stats.skipped_packets,

@@ -79,7 +79,8 @@ class FaceTracker:
     points the crop was fitted to).
 
     ``stats`` counts frames, frames without a face (``no_face``), faces returned and faces
-    skipped by reason (``too_small``, ``not_selected``), and tracks dropped (``lost``).
+    skipped by reason (``too_small``, ``not_selected``), and tracks dropped (``lost``);
+    ``largest_too_small_px`` is the largest face skipped as too small (0: none).
     """
 
     def __init__(
@@ -121,6 +122,7 @@ class FaceTracker:
             "frames": 0,
             "faces": 0,
             "too_small": 0,
+            "largest_too_small_px": 0,
             "not_selected": 0,
             "lost": 0,
             "no_face": 0,
@@ -405,6 +407,7 @@ class FaceTracker:
         for lm, pose in extra:
             box = _bbox(lm)
             if _size(box) < self.config.min_face_px:
+                self._note_small(_size(box))
                 continue
             if not any(same_face(box, _bbox(o[0])) for o in out):
                 out.append((lm, pose))
@@ -435,9 +438,18 @@ class FaceTracker:
 
     # -- steps ---------------------------------------------------------------------------------
     def _keep_large(self, raw: list) -> list:
-        keep = [r for r in raw if _size(_bbox(r[0])) >= self.config.min_face_px]
-        self.stats["too_small"] += len(raw) - len(keep)
+        sizes = [_size(_bbox(r[0])) for r in raw]
+        keep = [r for r, s in zip(raw, sizes, strict=True) if s >= self.config.min_face_px]
+        for s in sizes:
+            if s < self.config.min_face_px:
+                self._note_small(s)
         return keep
+
+    def _note_small(self, size: float) -> None:
+        """Count a face skipped for being under ``min_face_px`` (and the largest such size)."""
+        self.stats["too_small"] += 1
+        best = max(self.stats["largest_too_small_px"], int(round(size)))
+        self.stats["largest_too_small_px"] = best
 
     def _smooth(self, tid: int, lm: np.ndarray, pose: Any, t: float) -> tuple:
         if tid not in self._filters:

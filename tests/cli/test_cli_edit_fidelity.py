@@ -161,3 +161,15 @@ def test_a_video_too_small_for_a_face_says_so(face_model, faces, tmp_path, capsy
     assert "0 edited" in text and ("no face large enough" in text or "no face edited" in text)
     (entry,) = json.loads(report.read_text())["files"]
     assert entry["edited"] == 0 and entry["frames"] == 6
+
+
+def test_faces_under_the_minimum_size_are_reported_with_their_size(
+    face_model, tmp_path, capsys
+) -> None:
+    out = tmp_path / "o.mp4"
+    argv = ["edit", "demo", "-o", str(out), "--max-frames", "4", "--face.min-face-px", "2000"]
+    assert main([*argv, "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "no face large enough in 4 frames; largest found" in text
+    found = int(text.split("largest found ")[1].split(" px")[0])
+    assert 100 < found < 2000  # the demo face is a few hundred pixels
