@@ -80,7 +80,7 @@ class OfflineRunner:
         with sigterm_as_interrupt():
             info, _ = open_run(self.source, self.pipeline, self.sink, self.fps, self.default_fps)
             self.stats = RunStats(
-                source=info.description, sink=self.sink.name, t_origin=self.t_origin
+                source=info.description, sink=self.sink.name, t_origin=self.t_origin, live=False
             )
             total = info.frame_count
             if self.max_frames is not None:

@@ -57,6 +57,7 @@ class RunStats:
     tracked / no_face: frames that went through face tracking / that had no face in them.
     edit: the editor that ran (``Frame.editor``: "mesh", "3dpe", "passthrough").
     first_output_s: seconds from ``t_origin`` (the command's start) to the first frame out.
+    live: a live run (output on its own clock); an offline run reports no output gaps.
     max_output_gap_s / max_output_gap_frames: the longest wait between two new (not repeated)
     frames out, in seconds and in output frame intervals (1 = no frame missed); ``gaps`` keeps
     the recent ones as (time.monotonic(), seconds, intervals) for windows (e.g. during a swap).
@@ -83,6 +84,7 @@ class RunStats:
     skipped_packets: int = 0
     expected: int | None = None
     interrupted: bool = False
+    live: bool = True
     edit: str = ""
     source: str = ""
     sink: str = ""
@@ -230,6 +232,7 @@ class RunStats:
                 "stages": stages,
                 "cpu": cpu_summary(stages, self.rate, self.cores),
                 "edit": self.edit,
+                "live": self.live,
                 "interrupted": self.interrupted,
             }
 
@@ -279,7 +282,7 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
             f"latency capture->output ms: p50 {lat['p50']:.1f}, p95 {lat['p95']:.1f}, "
             f"p99 {lat['p99']:.1f}, max {lat['max']:.1f}"
         )
-    if s.get("max_output_gap_frames"):
+    if s.get("live", True) and s.get("max_output_gap_frames"):  # offline: no output clock
         rows.append(
             f"longest output gap {s['max_output_gap_ms']:.1f} ms "
             f"({s['max_output_gap_frames']} frame intervals)"
