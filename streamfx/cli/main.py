@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "weights": ("streamfx.cli.weights", "list, fetch, locate, import or inspect model files"),
     "styles": ("streamfx.cli.styles", "list, show, add, remove, export or import styles"),
     "dataset": ("streamfx.cli.dataset", "build a training dataset (aligned crops + camera labels)"),
+    "train": ("streamfx.cli.train", "distil 3DPE: resumable checkpoints, DDP via torchrun"),
 }
 DESCRIPTION = "Real-time 3D-aware portrait editing (3DPE) as a virtual camera and a file editor."
 

@@ -1,0 +1,489 @@
+"""The 3DPE distillation loop (PAPER.md section 4), single process or DDP under ``torchrun``.
+
+Data: the official layout (``dataset.json`` + ``<chunk>/`` inputs + ``<chunk>_<style>/`` edits of
+the same file names). A sample is (input, gt = the same image edited in a random style of its
+chunk, ref = a random image of that style folder, camera = the input's label).
+
+Networks: the student ``PortraitEditor`` (any preset; ``--weights`` or random init) trains only
+E_t (``Final_encoder``) and the prompt branch (``Ref_encoder``: MAE + cross-attention) with
+AdamW; the teacher is a frozen ``PortraitEditor`` (``--teacher-weights``, default: a frozen copy
+of the student's start). Targets: ``recon`` lifts the 2-D edit with the teacher (the edit as its
+own prompt: our stand-in for Live3D-LT's reconstruction), ``distil`` runs the teacher on
+(input, ref) (distilling e.g. the CPU ``student`` preset from the full network).
+
+Loss (released weights): triplane L1 1.0 (when the shapes agree), image L1 1.0, raw L1 1.0,
+depth L1 0.5, LPIPS 2.0 only when the ``lpips`` package and its weights are present, all at the
+input camera and again at a random camera (yaw +-49 deg, pitch +-26 deg). The adversarial term
+(from step 10k) is not implemented.
+
+Exact resume: the data order is a permutation per epoch from (seed, epoch), each sample's style
+and reference from (seed, epoch, index), each step's random camera from (seed, step); a
+checkpoint holds the trainable weights, optimiser, scheduler, step, epoch position and the RNG
+states, so a resumed run ends with the same parameters as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from streamfx.errors import ConfigError, InputError, ModelFileError
+
+TRAINABLE = ("encoder.Final_encoder.", "encoder.Ref_encoder.")
+WEIGHTS = {"tri": 1.0, "image": 1.0, "raw": 1.0, "depth": 0.5, "lpips": 2.0}
+YAW_RANGE, PITCH_RANGE = math.radians(49), math.radians(26)
+
+
+@dataclass
+class TrainConfig:
+    """Settings of a training run (also the ``streamfx train`` flags)."""
+
+    data: str = ""
+    """Dataset folder (official layout: dataset.json, <chunk>/, <chunk>_<style>/)."""
+    output: str = ""
+    """Run folder: checkpoints/, val/, log.jsonl, final/."""
+    preset: str = "tiny"
+    """Student preset (3dpe, student, tiny) when --weights is not given."""
+    weights: str | None = None
+    """Student start: a converted weights folder (config.json + model.safetensors)."""
+    teacher_weights: str | None = None
+    """Teacher weights folder (default: a frozen copy of the student's start)."""
+    target: str = "recon"
+    """recon (teacher lifts the 2-D edit) or distil (teacher runs on input + ref)."""
+    steps: int = 1000
+    """Optimiser steps in all."""
+    batch: int = 2
+    """Samples per step and process."""
+    lr: float = 1e-4
+    """AdamW learning rate (betas 0.9/0.999, weight decay 0.01)."""
+    warmup: int = 0
+    """Linear warm-up steps of the learning rate (0: constant, as released)."""
+    seed: int = 42
+    """Seed of the data order, the samples' styles and references and the random cameras."""
+    multiview: bool = True
+    """Also compare renders at a random camera."""
+    checkpoint_every: int = 2000
+    """Steps between checkpoints (and one at the end)."""
+    val_every: int = 2000
+    """Steps between validation renders (val/step_N.png)."""
+    log_every: int = 10
+    """Steps between lines in log.jsonl."""
+    resume: bool = False
+    """Continue from OUTPUT/checkpoints/latest.pt."""
+    device: str = "cpu"
+    """cpu or cuda (under torchrun: cuda:LOCAL_RANK)."""
+    progress: bool = True
+    """Progress bar with the loss."""
+    trainable: tuple[str, ...] = field(default_factory=lambda: TRAINABLE)
+    """Parameter-name prefixes that train (the paper's set: E_t and the prompt branch)."""
+
+    def check(self) -> None:
+        """ConfigError on bad settings."""
+        if not self.data or not self.output:
+            raise ConfigError("train: give the dataset with --data DIR and the run folder -o DIR")
+        if self.target not in ("recon", "distil"):
+            raise ConfigError(f"--target: expected recon or distil, got {self.target!r}")
+        for name in ("steps", "batch"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"--{name}: expected >= 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise ConfigError(f"--lr: expected > 0, got {self.lr}")
+
+
+# ----------------------------------------------------------------------------------- data
+class EditDataset:
+    """The official layout: items (chunk, file, label) and each chunk's styles."""
+
+    def __init__(self, root: str | Path) -> None:
+        from streamfx.training.dataset import read_dataset
+
+        self.root = Path(root)
+        labels = read_dataset(self.root)
+        if not labels:
+            raise InputError(
+                f"{self.root}: no dataset.json with labels (run streamfx dataset build)"
+            )
+        self.items: list[tuple[str, str, np.ndarray]] = []
+        self.styles: dict[str, list[str]] = {}
+        for rel, label in labels:
+            chunk, _, name = rel.partition("/")
+            if chunk not in self.styles:
+                self.styles[chunk] = sorted(
+                    p.name.split("_", 1)[1]
+                    for p in self.root.glob(f"{chunk}_*")
+                    if p.is_dir() and any(p.iterdir())
+                )
+            styles = [
+                s for s in self.styles[chunk] if (self.root / f"{chunk}_{s}" / name).is_file()
+            ]
+            if styles:
+                self.items.append((chunk, name, np.asarray(label, np.float32)))
+        if not self.items:
+            raise InputError(
+                f"{self.root}: no image has an edited copy in a <chunk>_<style>/ folder "
+                "(the 2-D teacher's edits are needed to train)"
+            )
+        self._style_files: dict[tuple[str, str], list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def _files(self, chunk: str, style: str) -> list[str]:
+        key = (chunk, style)
+        if key not in self._style_files:
+            d = self.root / f"{chunk}_{style}"
+            self._style_files[key] = sorted(p.name for p in d.iterdir() if p.suffix == ".png")
+        return self._style_files[key]
+
+    def sample(self, index: int, gen: torch.Generator) -> dict[str, Any]:
+        """Item ``index``: input, gt (its edit in a random style), ref (a random image of that
+        style), camera; choices drawn from ``gen``."""
+        chunk, name, label = self.items[index]
+        styles = [s for s in self.styles[chunk] if (self.root / f"{chunk}_{s}" / name).is_file()]
+        style = styles[int(torch.randint(len(styles), (1,), generator=gen))]
+        files = self._files(chunk, style)
+        ref = files[int(torch.randint(len(files), (1,), generator=gen))]
+        return {
+            "input": _read(self.root / chunk / name),
+            "gt": _read(self.root / f"{chunk}_{style}" / name),
+            "ref": _read(self.root / f"{chunk}_{style}" / ref),
+            "camera": label,
+        }
+
+
+def _read(path: Path) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))  # RGBA -> RGB (the released loader's slip, 11.11)
+
+
+def to_batch(samples: list[dict[str, Any]], image_size: int, device: torch.device) -> dict:
+    """Stack samples: images [B,3,S,S] in [-1,1], refs [B,3,224,224] ImageNet, cameras [B,25]."""
+    from streamfx.editor.preprocess import reference_to_tensor
+
+    def images(key: str) -> torch.Tensor:
+        x = torch.from_numpy(np.stack([s[key] for s in samples])).permute(0, 3, 1, 2).float()
+        x = x / 127.5 - 1.0
+        if x.shape[-1] != image_size:
+            x = F.interpolate(x, size=(image_size, image_size), mode="area")
+        return x.to(device)
+
+    refs = torch.cat([reference_to_tensor(s["ref"]) for s in samples]).to(device)
+    gt_refs = torch.cat([reference_to_tensor(s["gt"]) for s in samples]).to(device)
+    cams = torch.from_numpy(np.stack([s["camera"] for s in samples])).float().to(device)
+    return {"input": images("input"), "gt": images("gt"), "ref": refs, "gt_ref": gt_refs,
+            "camera": cams}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------------- model
+def load_editor(weights: str | None, preset: str) -> Any:
+    """A ``PortraitEditor`` from a weights folder, else a random one of ``preset``."""
+    from streamfx.editor import PortraitEditor
+
+    if weights:
+        if not (Path(weights) / "config.json").is_file():
+            raise ModelFileError(f"{weights}: no config.json + model.safetensors (weights folder)")
+        return PortraitEditor.from_pretrained(weights)
+    return PortraitEditor(preset)
+
+
+def set_trainable(editor: nn.Module, prefixes: tuple[str, ...]) -> list[str]:
+    """Freeze everything but the parameters under ``prefixes``; returns the trainable names.
+    Trainable submodules are put in train mode, the frozen rest in eval mode (no dropout)."""
+    names = []
+    for name, p in editor.named_parameters():
+        p.requires_grad_(name.startswith(prefixes))
+        if p.requires_grad:
+            names.append(name)
+    if not names:
+        raise ConfigError(f"no parameter matches the trainable prefixes {prefixes}")
+    editor.eval()
+    for name, mod in editor.named_modules():
+        if name and (name + ".").startswith(prefixes):
+            mod.train()
+    return names
+
+
+class StudentStep(nn.Module):
+    """What DDP wraps: (input, ref) -> triplane, and renders at the given cameras."""
+
+    def __init__(self, editor: nn.Module) -> None:
+        super().__init__()
+        self.editor = editor
+
+    def forward(self, image: torch.Tensor, ref: torch.Tensor, cams: list[torch.Tensor]):
+        tokens = self.editor.encode_prompt(ref)
+        tri = self.editor.encode(image, tokens)
+        return tri, [self.editor.render(tri, c) for c in cams]
+
+
+def random_camera(batch: int, gen: torch.Generator) -> torch.Tensor:
+    """One random camera (PAPER 3.3: yaw +-49, pitch +-26 degrees) for the whole batch."""
+    from streamfx.geometry.camera import camera_from_angles
+
+    u = torch.rand(2, generator=gen) * 2 - 1
+    cam = camera_from_angles(float(u[0]) * YAW_RANGE, float(u[1]) * PITCH_RANGE)
+    return torch.as_tensor(np.asarray(cam, np.float32)).reshape(1, 25).expand(batch, -1)
+
+
+def lpips_fn(device: torch.device) -> Any:
+    """LPIPS-Alex when the ``lpips`` package and its weights are importable, else None."""
+    try:
+        import lpips  # type: ignore[import-not-found]
+
+        return lpips.LPIPS(net="alex", verbose=False).to(device).eval()
+    except Exception:  # not installed or no weights here: the term is left out (logged)
+        return None
+
+
+def _match(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    if x.shape[-2:] != like.shape[-2:]:
+        x = F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
+    return x
+
+
+def render_losses(student: dict, teacher: dict, lp: Any, prefix: str) -> dict[str, torch.Tensor]:
+    """Image, raw, depth (and LPIPS) L1 terms between two renders."""
+    out = {
+        f"{prefix}image": F.l1_loss(student["image"], _match(teacher["image"], student["image"])),
+        f"{prefix}raw": F.l1_loss(
+            student["image_raw"], _match(teacher["image_raw"], student["image_raw"])
+        ),
+        f"{prefix}depth": F.l1_loss(
+            student["image_depth"], _match(teacher["image_depth"], student["image_depth"])
+        ),
+    }
+    if lp is not None:
+        t = _match(teacher["image"], student["image"])
+        out[f"{prefix}lpips"] = lp(student["image"], t).mean()
+    return out
+
+
+def total_loss(terms: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Weighted sum (weights by the term's last name part, see ``WEIGHTS``)."""
+    return sum(WEIGHTS[k.rsplit("/", 1)[-1]] * v for k, v in terms.items())  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------------- loop
+def _dist() -> tuple[int, int, int]:
+    """(rank, world size, local rank) from torchrun's environment (0, 1, 0 without it)."""
+    return (int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
+            int(os.environ.get("LOCAL_RANK", 0)))  # fmt: skip
+
+
+def _gen(*parts: int) -> torch.Generator:
+    seed = 0
+    for p in parts:
+        seed = (seed * 1_000_003 + int(p)) % (2**63 - 1)
+    return torch.Generator().manual_seed(seed)
+
+
+def _atomic_save(obj: Any, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _rng_states() -> dict[str, Any]:
+    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(),
+            "python": random.getstate()}  # fmt: skip
+
+
+def _set_rng_states(s: dict[str, Any]) -> None:
+    torch.set_rng_state(s["torch"])
+    np.random.set_state(s["numpy"])
+    random.setstate(s["python"])
+
+
+@dataclass
+class TrainResult:
+    """What a run ended with."""
+
+    step: int
+    first_loss: float | None
+    last_loss: float | None
+    seconds: float
+    output: Path
+    terms: list[str]
+
+
+def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None) -> TrainResult:
+    """Run (or resume) training as ``cfg`` says; returns the step reached and the losses.
+    ``editor``/``dataset``: ready objects instead of ``cfg.weights``/``cfg.data`` (adaptation)."""
+    import torch.distributed as dist
+
+    if dataset is None:
+        cfg.check()
+        dataset = EditDataset(cfg.data)
+    rank, world, local = _dist()
+    device = torch.device(cfg.device)
+    if world > 1 and not dist.is_initialized():
+        backend = "nccl" if device.type == "cuda" else "gloo"
+        dist.init_process_group(backend)
+        if device.type == "cuda":
+            device = torch.device("cuda", local)
+    out = Path(cfg.output)
+    ckpt_dir = out / "checkpoints"
+    if rank == 0:
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        (out / "val").mkdir(exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    student = editor if editor is not None else load_editor(cfg.weights, cfg.preset)
+    student.renderer.unfold_styles()
+    student.to(device)
+    if cfg.teacher_weights:
+        teacher = load_editor(cfg.teacher_weights, cfg.preset).to(device)
+    else:
+        teacher = copy.deepcopy(student)
+    teacher.eval().requires_grad_(False)
+    names = set_trainable(student, tuple(cfg.trainable))
+    params = [p for n, p in student.named_parameters() if n in names]
+    opt = torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.999), weight_decay=0.01)
+    warm = max(cfg.warmup, 0)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) if warm else 1.0
+    )
+    step, epoch, pos = 0, 0, 0
+    latest = ckpt_dir / "latest.pt"
+    if cfg.resume:
+        if not latest.is_file():
+            raise InputError(f"--resume: no checkpoint at {latest}")
+        ck = torch.load(latest, map_location="cpu", weights_only=False)
+        missing = set(names) - set(ck["model"])
+        if missing:
+            raise InputError(f"{latest}: checkpoint lacks {sorted(missing)[:3]} ... (other run?)")
+        student.load_state_dict(ck["model"], strict=False)
+        opt.load_state_dict(ck["optimizer"])
+        sched.load_state_dict(ck["scheduler"])
+        step, epoch, pos = ck["step"], ck["epoch"], ck["pos"]
+        _set_rng_states(ck["rng"])
+    module = StudentStep(student)
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        module = DDP(module, device_ids=[local] if device.type == "cuda" else None)
+    lp = lpips_fn(device)
+    image_size = student.config.encoder.image_size
+    order = torch.randperm(len(dataset), generator=_gen(cfg.seed, epoch)).tolist()
+    log_path = out / "log.jsonl"
+    bar = None
+    if cfg.progress and rank == 0:
+        from tqdm import tqdm
+
+        bar = tqdm(total=cfg.steps, initial=step, desc="train", unit="step")
+    first = last = None
+    terms_seen: list[str] = []
+    t0 = time.perf_counter()
+    while step < cfg.steps:
+        per_step = cfg.batch * world
+        if pos + per_step > len(order):  # next epoch (a partial tail is skipped)
+            epoch, pos = epoch + 1, 0
+            order = torch.randperm(len(dataset), generator=_gen(cfg.seed, epoch)).tolist()
+            if per_step > len(order):
+                order = (order * (per_step // len(order) + 1))[: max(per_step, len(order))]
+        idx = order[pos : pos + per_step][rank::world]
+        samples = [dataset.sample(i, _gen(cfg.seed, epoch, pos + k)) for k, i in enumerate(idx)]
+        batch = to_batch(samples, image_size, device)
+        cams = [batch["camera"]]
+        if cfg.multiview:
+            cams.append(random_camera(len(idx), _gen(cfg.seed, 10**6 + step)).to(device))
+        with torch.no_grad():
+            if cfg.target == "recon":
+                t_tok = teacher.encode_prompt(batch["gt_ref"])
+                t_tri = teacher.encode(_resize(batch["gt"], teacher), t_tok)
+            else:
+                t_tok = teacher.encode_prompt(batch["ref"])
+                t_tri = teacher.encode(_resize(batch["input"], teacher), t_tok)
+            t_renders = [teacher.render(t_tri, c) for c in cams]
+        tri, renders = module(batch["input"], batch["ref"], cams)
+        terms: dict[str, torch.Tensor] = {}
+        if tri.shape == t_tri.shape:
+            terms["tri"] = F.l1_loss(tri, t_tri)
+        for j, (s_r, t_r) in enumerate(zip(renders, t_renders, strict=True)):
+            terms.update(render_losses(s_r, t_r, lp, "" if j == 0 else "mv/"))
+        loss = total_loss(terms)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        step += 1
+        pos += per_step
+        value = float(loss.detach())
+        if world > 1:
+            v = torch.tensor([value], device=device)
+            dist.all_reduce(v)
+            value = float(v) / world
+        first = value if first is None else first
+        last = value
+        terms_seen = sorted(terms)
+        if rank == 0:
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{value:.4f}")
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                line = {"step": step, "loss": value, "lr": sched.get_last_lr()[0]}
+                line.update({k: float(v.detach()) for k, v in terms.items()})
+                with open(log_path, "a") as fh:
+                    fh.write(json.dumps(line) + "\n")
+            if step % cfg.val_every == 0 or step == cfg.steps:
+                validation_render(student, batch, out / "val" / f"step_{step:07d}.png")
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+                state = {
+                    "model": {n: p.detach().cpu().clone() for n, p in student.named_parameters()
+                              if n in names},
+                    "optimizer": opt.state_dict(),
+                    "scheduler": sched.state_dict(),
+                    "step": step,
+                    "epoch": epoch,
+                    "pos": pos,
+                    "rng": _rng_states(),
+                    "config": asdict(cfg),
+                }  # fmt: skip
+                _atomic_save(state, ckpt_dir / f"step_{step:07d}.pt")
+                _atomic_save(state, latest)
+    if bar is not None:
+        bar.close()
+    if rank == 0 and editor is None:
+        student.eval()
+        student.save_pretrained(out / "final")
+    if world > 1 and dist.is_initialized():
+        dist.barrier()
+    return TrainResult(step, first, last, time.perf_counter() - t0, out, terms_seen)
+
+
+def _resize(x: torch.Tensor, editor: nn.Module) -> torch.Tensor:
+    s = editor.config.encoder.image_size
+    return x if x.shape[-1] == s else F.interpolate(x, size=(s, s), mode="area")
+
+
+@torch.no_grad()
+def validation_render(editor: nn.Module, batch: dict, path: Path) -> None:
+    """The first sample's input, then the student's renders at yaw -30, 0, +30 degrees."""
+    from PIL import Image
+
+    from streamfx.geometry.camera import camera_from_angles
+
+    tokens = editor.encode_prompt(batch["ref"][:1])
+    tri = editor.encode(batch["input"][:1], tokens)
+    tiles = []
+    for yaw in (-math.pi / 6, 0.0, math.pi / 6):
+        img = editor.render(tri, torch.as_tensor(camera_from_angles(yaw, 0.0)))["image"]
+        tiles.append(img)
+    side = tiles[0].shape[-1]
+    inp = F.interpolate(batch["input"][:1], size=(side, side), mode="area")
+    row = torch.cat([inp, *tiles], dim=-1)[0].clamp(-1, 1)
+    arr = ((row.permute(1, 2, 0).cpu().numpy() + 1) * 127.5).round().astype(np.uint8)
+    Image.fromarray(arr).save(path)
