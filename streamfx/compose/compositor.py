@@ -5,7 +5,8 @@ Per face: inverse-warp the edited 512 crop into the face's region of the frame, 
 proportional to the face size, optionally match the edit's colours to the frame (Lab mean/std
 inside the face), and alpha-blend. Per track, the edit fades in over a few frames when it
 appears and fades out at its last place when the face or its edit goes away.
-Only the face's bounding region is processed, so the cost follows the face size, not the frame.
+Only the face's bounding region is processed (with an opacity: only where it is above 0, not the
+whole crop), so the cost follows the face size, not the frame.
 """
 
 from __future__ import annotations
@@ -113,7 +114,14 @@ class Compositor:
         img = np.asarray(edit.image)
         if img.shape != (CROP_SIZE, CROP_SIZE, 3) or img.dtype != np.uint8:
             raise InputError(f"expected a uint8 [512,512,3] edit, got {img.dtype} {img.shape}")
-        x0, y0, x1, y1 = self._region(face, frame.shape, edit.alpha is None)
+        alpha = None
+        if edit.alpha is not None:
+            alpha = np.asarray(edit.alpha, dtype=np.float32)
+            if alpha.shape != (CROP_SIZE, CROP_SIZE):
+                alpha = cv2.resize(alpha, (CROP_SIZE, CROP_SIZE), interpolation=cv2.INTER_LINEAR)
+        x0, y0, x1, y1 = self._region(face, frame.shape, alpha is None)
+        if alpha is not None:  # only where the opacity is: the face, not its whole crop
+            x0, y0, x1, y1 = _alpha_region(alpha, face.from_crop, (x0, y0, x1, y1))
         if x1 <= x0 or y1 <= y0:
             return
         size = (x1 - x0, y1 - y0)
@@ -121,12 +129,9 @@ class Compositor:
         m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=np.float64)  # region px -> crop px
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         warped = cv2.warpAffine(img, m, size, flags=flags, borderValue=0)
-        if edit.alpha is None:
+        if alpha is None:
             hard = hull_mask(face.landmarks, (x0, y0), (size[1], size[0]))
         else:
-            alpha = np.asarray(edit.alpha, dtype=np.float32)
-            if alpha.shape != (CROP_SIZE, CROP_SIZE):
-                alpha = cv2.resize(alpha, (CROP_SIZE, CROP_SIZE), interpolation=cv2.INTER_LINEAR)
             hard = cv2.warpAffine(np.clip(alpha, 0, 1), m, size, flags=flags, borderValue=0)
         soft = feather(hard, self.config.feather * face.size)
         roi = frame[y0:y1, x0:x1]
@@ -139,5 +144,28 @@ class Compositor:
                 st.color = mat if st.color is None else k * st.color + (1.0 - k) * mat
             warped = apply_transfer(warped, st.color)
         a = soft if weight >= 1.0 else soft * np.float32(weight)
-        # out = a * edit + (1 - a) * frame, rounded; exact frame pixels where a == 0
-        out[y0:y1, x0:x1] = cv2.blendLinear(warped, roi, a, 1.0 - a)
+        # out = a * edit + (1 - a) * out, rounded; out unchanged where a == 0 (so a face whose
+        # region overlaps one blended before it keeps that one's pixels)
+        out[y0:y1, x0:x1] = cv2.blendLinear(warped, out[y0:y1, x0:x1], a, 1.0 - a)
+
+
+def _alpha_region(
+    alpha: np.ndarray, from_crop: np.ndarray, region: tuple[int, int, int, int]
+) -> tuple[int, int, int, int]:
+    """``region`` (x0, y0, x1, y1 frame pixels) cut to where the warped ``alpha`` (512x512
+    crop) can be above 0: the frame box of its nonzero crop pixels, grown by 2 crop pixels
+    (bilinear reads one neighbour; OpenCV quantises positions to 1/32 px)."""
+    bx, by, bw, bh = cv2.boundingRect((alpha > 0).view(np.uint8))
+    if bw == 0 or bh == 0:
+        return 0, 0, 0, 0
+    lo, hi = (bx - 2, by - 2), (bx + bw + 1, by + bh + 1)  # last nonzero pixel + 2
+    corners = np.array([lo, (hi[0], lo[1]), (lo[0], hi[1]), hi], np.float64)
+    pts = apply_affine(from_crop, corners)
+    x0, y0 = np.floor(pts.min(axis=0))
+    x1, y1 = np.ceil(pts.max(axis=0)) + 1
+    return (
+        max(region[0], int(x0)),
+        max(region[1], int(y0)),
+        min(region[2], int(x1)),
+        min(region[3], int(y1)),
+    )

@@ -194,3 +194,30 @@ def test_bad_edit_shape(scene) -> None:
     img, face = scene
     with pytest.raises(InputError, match="512"):
         Compositor().compose(img, [face], {0: FaceEdit(np.zeros((256, 256, 3), np.uint8))})
+
+
+def test_overlapping_regions_keep_the_face_blended_before(scene) -> None:
+    """Two faces whose crops overlap in the frame but whose opacities do not: each keeps its
+    edit (a later face's region must not paste the source frame back over an earlier face)."""
+    img, face = scene
+    frame = np.zeros((512, 1024, 3), np.uint8)
+    frame[:, :512] = img
+    dx = 0.35 * 512 * float(np.hypot(*face.from_crop[:, 0]))  # crops overlap, opacities not
+    other = copy.deepcopy(face)
+    other.track_id = 7
+    other.landmarks = face.landmarks + np.float32([dx, 0, 0])
+    other.bbox = (face.bbox[0] + dx, face.bbox[1], face.bbox[2] + dx, face.bbox[3])
+    other.from_crop = face.from_crop + [[0, 0, dx], [0, 0, 0]]
+    other.to_crop = cv2.invertAffineTransform(other.from_crop)
+    alpha = np.zeros((512, 512), np.float32)
+    alpha[200:312, 200:312] = 1.0
+    red = np.zeros((512, 512, 3), np.uint8)
+    red[..., 0] = 255
+    comp = Compositor(ComposeConfig(fade_frames=1, color_match="none", feather=0.0))
+    edit = FaceEdit(red, alpha=alpha)
+    out = comp.compose(frame, [face, other], {0: edit, 7: edit})
+    for f in (face, other):
+        x, y = cv2.transform(np.array([[[255.5, 255.5]]]), f.from_crop)[0, 0].astype(int)
+        assert tuple(out[y, x]) == (255, 0, 0)
+    corner = cv2.transform(np.array([[[40.0, 40.0]]]), other.from_crop)[0, 0].astype(int)
+    assert np.array_equal(out[corner[1], corner[0]], frame[corner[1], corner[0]])
