@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "styles": ("streamfx.cli.styles", "list, show, add, remove, export or import styles"),
     "dataset": ("streamfx.cli.dataset", "build a training dataset (aligned crops + camera labels)"),
     "train": ("streamfx.cli.train", "distil 3DPE: resumable checkpoints, DDP via torchrun"),
+    "adapt": ("streamfx.cli.adapt", "few-shot: adapt a 3DPE style to ~10 (input, edited) pairs"),
 }
 DESCRIPTION = "Real-time 3D-aware portrait editing (3DPE) as a virtual camera and a file editor."
 

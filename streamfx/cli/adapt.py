@@ -1,0 +1,61 @@
+"""``streamfx adapt --pairs DIR --name STYLE --base WEIGHTS``: few-shot adaptation of the prompt
+branch and E_t's norm layers on about ten (input, edited) pairs; writes the style (reference +
+delta.safetensors) and prints the time and the loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Command:
+    """Few-shot adaptation to a new style from (input, edited) pairs."""
+
+    pairs: str = ""
+    """Folder with input/NAME.png and edited/NAME.png (optional dataset.json labels)."""
+    name: str = ""
+    """Name of the style to write."""
+    base: str | None = None
+    """Base 3DPE weights folder (default: the installed weights, see streamfx weights)."""
+    teacher: str | None = None
+    """Weights that lift the edits to target triplanes (default: a frozen copy of the base)."""
+    steps: int = 200
+    """Optimiser steps."""
+    lr: float = 1e-4
+    """AdamW learning rate."""
+    batch: int = 2
+    """Pairs per step."""
+    seed: int = 42
+    """Seed of the sampling and random cameras."""
+    device: str = "cpu"
+    """cpu or cuda."""
+    dir: str | None = None
+    """Styles folder to write into (default: the user styles folder)."""
+    force: bool = False
+    """Replace an existing style of that name."""
+    progress: bool = True
+    """Progress bar with the loss."""
+
+
+def run(cmd: Command) -> int:
+    from streamfx.backends.threedpe import WEIGHTS_HINT, find_weights
+    from streamfx.errors import ConfigError, ModelFileError
+    from streamfx.training.adapt import adapt
+
+    if not cmd.pairs or not cmd.name:
+        raise ConfigError("adapt: give --pairs DIR and --name STYLE")
+    base = find_weights(cmd.base)
+    if base is None:
+        raise ModelFileError(
+            f"adapt: no 3DPE weights at {cmd.base or 'the usual places'}; {WEIGHTS_HINT}"
+        )
+    spec, res = adapt(
+        cmd.pairs, cmd.name, base, steps=cmd.steps, lr=cmd.lr, batch=cmd.batch, seed=cmd.seed,
+        device=cmd.device, teacher=cmd.teacher, root=cmd.dir, force=cmd.force,
+        progress=cmd.progress,
+    )  # fmt: skip
+    print(
+        f"adapted {res.step} steps in {res.seconds:.1f} s: loss {res.first_loss:.4f} -> "
+        f"{res.last_loss:.4f}; style {spec.name!r} at {spec.folder}"
+    )
+    return 0

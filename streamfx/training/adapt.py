@@ -1,0 +1,147 @@
+"""Few-shot adaptation (PAPER.md 4.5): fine-tune the prompt branch and E_t's normalisation layers
+on about ten (input, edited) pairs, then write a style: the reference (one of the edits) and the
+tuned tensors as ``delta.safetensors`` (only those tensors, so the file stays small).
+
+Pairs folder: ``DIR/input/NAME.png`` and ``DIR/edited/NAME.png`` (aligned 512 crops, e.g. from
+``streamfx dataset build``), and optionally ``DIR/dataset.json`` with their camera labels
+(``"input/NAME.png"``); without it the frontal camera is used. Same losses as training, no GAN.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from streamfx.errors import InputError
+
+#: what adapts: the prompt branch and E_t's LayerNorms
+ADAPT_PREFIXES = ("encoder.Ref_encoder.",)
+
+
+def adapt_names(editor: torch.nn.Module) -> list[str]:
+    """Parameter names tuned by adaptation: the prompt branch + E_t's norm layers."""
+    norms = []
+    for mod_name, mod in editor.named_modules():
+        if mod_name.startswith("encoder.Final_encoder") and isinstance(
+            mod, (torch.nn.LayerNorm, torch.nn.GroupNorm, torch.nn.BatchNorm2d)
+        ):
+            norms += [f"{mod_name}.{n}" for n, _ in mod.named_parameters()]
+    ref = [n for n, _ in editor.named_parameters() if n.startswith(ADAPT_PREFIXES)]
+    return ref + norms
+
+
+class PairsDataset:
+    """(input, edited) pairs; ``sample`` gives input, gt = its edit, ref = a random edit."""
+
+    def __init__(self, root: str | Path) -> None:
+        from streamfx.geometry.camera import camera_from_angles
+
+        self.root = Path(root)
+        inp, ed = self.root / "input", self.root / "edited"
+        if not inp.is_dir() or not ed.is_dir():
+            raise InputError(f"{self.root}: expected input/ and edited/ folders of PNG pairs")
+        self.names = sorted(p.name for p in inp.glob("*.png") if (ed / p.name).is_file())
+        if not self.names:
+            raise InputError(f"{self.root}: no NAME.png in both input/ and edited/")
+        labels: dict[str, Any] = {}
+        if (self.root / "dataset.json").is_file():
+            labels = dict(json.loads((self.root / "dataset.json").read_text())["labels"])
+        frontal = np.asarray(camera_from_angles(0.0, 0.0), np.float32).reshape(25)
+        self.labels = [
+            np.asarray(labels.get(f"input/{n}", frontal), np.float32) for n in self.names
+        ]
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def sample(self, index: int, gen: torch.Generator) -> dict[str, Any]:
+        from streamfx.training.train import _read
+
+        name = self.names[index]
+        ref = self.names[int(torch.randint(len(self.names), (1,), generator=gen))]
+        return {
+            "input": _read(self.root / "input" / name),
+            "gt": _read(self.root / "edited" / name),
+            "ref": _read(self.root / "edited" / ref),
+            "camera": self.labels[index],
+        }
+
+
+def adapt(
+    pairs: str | Path,
+    name: str,
+    base: str | Path,
+    *,
+    steps: int = 200,
+    lr: float = 1e-4,
+    batch: int = 2,
+    seed: int = 42,
+    device: str = "cpu",
+    teacher: str | Path | None = None,
+    work: str | Path | None = None,
+    root: str | Path | None = None,
+    force: bool = False,
+    progress: bool = True,
+) -> tuple[Any, Any]:
+    """Adapt ``base`` weights to the pairs and write style ``name``; (style spec, TrainResult).
+    ``teacher``: the weights that lift the edits to target triplanes (default: frozen ``base``)."""
+    import tempfile
+
+    from safetensors.torch import save_file
+
+    from streamfx.styles_store import add_reference_style, check_name
+    from streamfx.training.train import TrainConfig, load_editor, train
+
+    check_name(name)
+    data = PairsDataset(pairs)
+    editor = load_editor(str(base), "tiny")
+    names = adapt_names(editor)
+    with tempfile.TemporaryDirectory(prefix="streamfx-adapt-") as tmp:
+        cfg = TrainConfig(
+            data=str(pairs), output=str(work or Path(tmp) / "run"), steps=steps, batch=batch,
+            lr=lr, seed=seed, device=device, target="recon", multiview=True,
+            checkpoint_every=10**9, val_every=10**9, log_every=1, progress=progress,
+            trainable=tuple(names), teacher_weights=str(teacher) if teacher else None,
+        )  # fmt: skip
+        result = train(cfg, editor=editor, dataset=data)
+        params = dict(editor.named_parameters())
+        delta = Path(tmp) / "delta.safetensors"
+        tensors = {n: params[n].detach().cpu().contiguous() for n in names}
+        save_file(
+            tensors, str(delta), metadata={"format": "streamfx-style-delta", "base": str(base)}
+        )
+        source = {
+            "kind": "adapted", "pairs": str(Path(pairs).resolve()), "base": str(base),
+            "steps": steps, "lr": lr, "seed": seed, "first_loss": result.first_loss,
+            "last_loss": result.last_loss, "seconds": round(result.seconds, 2),
+        }  # fmt: skip
+        spec = add_reference_style(
+            name,
+            data.root / "edited" / data.names[0],
+            description=f"adapted on {len(data)} pairs",
+            source=source,
+            delta=delta,
+            root=root,
+            force=force,
+        )
+    return spec, result
+
+
+def load_delta(editor: torch.nn.Module, path: str | Path) -> list[str]:
+    """Apply a style's ``delta.safetensors`` to ``editor`` in place; returns the names set.
+    A tensor the editor lacks or of another shape is an InputError (other base weights)."""
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path))
+    params = dict(editor.named_parameters())
+    for k, v in tensors.items():
+        if k not in params or params[k].shape != v.shape:
+            raise InputError(f"{path}: tensor {k} does not fit these weights (adapted on others?)")
+    with torch.no_grad():
+        for k, v in tensors.items():
+            params[k].copy_(v)
+    return sorted(tensors)
