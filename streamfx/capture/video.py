@@ -3,6 +3,11 @@
 ``pts`` is in seconds on the stream's own time base (so a file sink can keep timestamps and
 carry the audio in sync). Unreadable, corrupt, truncated or unsupported input raises
 ``InputError`` (files) or ``SourceError`` (network streams) with a clear message.
+
+A network source whose connection drops (an I/O error, a file over HTTP that ends before its
+length, or a live stream that ends) raises ``SourceError`` from ``read``, so the live runner
+reopens it with backoff like an unplugged camera; reopening resumes after the last frame read
+(a file is sought there; a live stream goes on from now) and frame indices keep counting.
 """
 
 from __future__ import annotations
@@ -45,7 +50,11 @@ class VideoSource(Source):
         self.skipped_packets = 0
         self.rotation = 0  # degrees counter-clockwise applied to each frame
         self.live = is_url(self.target)
+        self.network = self.live  # live may turn False for a file served over HTTP
         self.timeout_s = timeout_s
+        self._resume: float | None = None  # network file: pts to resume after, on reopen
+        self._dropped = False  # a network drop was raised: the next open continues the run
+        self._seekable = True  # resuming may seek (False once a seek failed)
         self._container = None
         self._stream = None
         self._frames = None
@@ -58,15 +67,21 @@ class VideoSource(Source):
         return self.target
 
     def _error(self, message: str) -> Exception:
-        return SourceError(message) if self.live else InputError(message)
+        return SourceError(message) if self.network else InputError(message)
+
+    def _drop(self, what: str) -> SourceError:
+        """A network drop: the next ``open`` resumes after the last frame read."""
+        self._dropped = True
+        self._resume = self._last_pts if not self.live else None
+        return SourceError(f"{self.target}: {what} after frame {self._index}")
 
     def open(self) -> SourceInfo:
         import av
 
-        if not self.live and not Path(self.target).is_file():
+        if not self.network and not Path(self.target).is_file():
             raise InputError(f"video file not found: {self.target}")
         options = {"rtsp_transport": "tcp"} if self.target.lower().startswith("rtsp") else {}
-        timeout = self.timeout_s if self.live else None
+        timeout = self.timeout_s if self.network else None
         try:
             container = av.open(self.target, mode="r", options=options, timeout=timeout)
         except (av.error.FFmpegError, OSError) as exc:
@@ -88,12 +103,23 @@ class VideoSource(Source):
             # frame threads pay off on HD files; live streams use slices (no added delay)
             stream.thread_type = "SLICE" if self.live else "AUTO"
         self._container, self._stream = container, stream
+        resume, self._resume = self._resume, None
+        if resume is not None and self._seekable and not _seek(container, stream, resume):
+            container.close()  # the server cannot seek: read from the start instead
+            self._resume, self._seekable = resume, False
+            return self.open()
         self._frames = self._decoded(container, stream)
-        self._index = 0
-        self._last_pts = None
+        if not self._dropped:
+            self._index = 0
+            self._last_pts = None
+        self._dropped = False
         self._pending = self._decode_next()
+        while resume is not None and _after(self._pending, resume) is False:
+            self._pending = self._decode_next()  # already shown before the drop
         if self._pending is None:
             self.close()
+            if resume is not None:  # the connection dropped again while catching up
+                self._resume, self._dropped = resume, True
             raise self._error(f"{self.target} contains no decodable video frame")
         self.rotation = round((self._pending.rotation or 0) / 90) % 4 * 90
         return self._info(container, stream)
@@ -154,6 +180,8 @@ class VideoSource(Source):
         except StopIteration:
             return None
         except (av.error.FFmpegError, OSError, ValueError) as exc:
+            if self.network and self._container is not None and self._index > 0:
+                raise self._drop(f"connection lost ({_reason(exc)})") from None
             raise self._error(
                 f"{self.target}: decoding failed at frame {self._index}: {_reason(exc)} "
                 "(corrupt or truncated file, or an unsupported codec)"
@@ -166,6 +194,8 @@ class VideoSource(Source):
         if vf is None:
             vf = self._decode_next()
             if vf is None:
+                if self.live and self.network:  # a live stream has no end: it dropped
+                    raise self._drop("the stream ended")
                 self._check_complete()
                 return None
         t = self.now()
@@ -185,6 +215,8 @@ class VideoSource(Source):
             return
         expected = stream.frames or 0
         if expected and self._index + self.skipped_packets < expected * 0.98 - 1:
+            if self.network:
+                raise self._drop(f"ended before its {expected} frames (connection lost)")
             raise InputError(
                 f"{self.target} ended after {self._index} of its {expected} frames: "
                 "the file is truncated or corrupt"
@@ -201,6 +233,10 @@ class VideoSource(Source):
         else:
             return
         if self._last_pts < end - slack:
+            if self.network:
+                raise self._drop(
+                    f"ended at {self._last_pts:.2f} s of {end:.2f} s (connection lost)"
+                )
             raise InputError(
                 f"{self.target} ended at {self._last_pts:.2f} s but says it lasts until "
                 f"{end:.2f} s: the file is truncated or corrupt"
@@ -210,6 +246,28 @@ class VideoSource(Source):
         if self._container is not None:
             self._container.close()
         self._container = self._stream = self._frames = self._pending = None
+
+
+def _seek(container, stream, pts: float) -> bool:
+    """Seek to the keyframe at or before ``pts`` seconds; False when that failed (then the
+    container is unusable and the stream is read from the start instead)."""
+    import av
+
+    if not stream.time_base:
+        return False
+    try:
+        container.seek(int(pts / stream.time_base), stream=stream, backward=True)
+    except (av.error.FFmpegError, OSError) as exc:
+        log.info("cannot seek to %.2f s (%s); reading from the start", pts, _reason(exc))
+        return False
+    return True
+
+
+def _after(vf, pts: float) -> bool | None:
+    """Whether frame ``vf`` comes after ``pts`` seconds (None: no frame or no time)."""
+    if vf is None or vf.time is None:
+        return None
+    return float(vf.time) > pts + 1e-6
 
 
 def _reason(exc: BaseException) -> str:
