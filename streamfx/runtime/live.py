@@ -14,8 +14,9 @@ too (counted as dropped: still before the expensive stage).
 - the last pipeline segment takes a new frame only once the output took its previous result,
   and waits up to about one output period before a put, so a processed frame is not thrown
   away (if it still is, it is counted as ``superseded``, shown in the table and status line);
-- the output loop runs on its own clock at the source fps: each tick sends the newest processed
-  frame, or re-sends the last one when nothing new is ready (counted as repeated);
+- the output loop runs on its own clock at the source fps, one frame per period: a processed
+  frame is sent as soon as it arrives in the period (not held to the period's end), a period
+  with none ends by re-sending the last one (counted as repeated);
 - a ``SourceError`` from ``read`` (camera unplugged) makes the capture thread reopen the source
   with exponential backoff; meanwhile the sink keeps getting the last good frame and, after
   ``slate_after_s``, a "reconnecting..." slate. The runner never dies of it;
@@ -274,15 +275,27 @@ class LiveRunner:
         next_report = next_tick + self.stats_every_s
         last: Frame | None = None
         slate: Frame | None = None
+        last_fresh = -period
         while not self._stop.is_set() and not self._limits_reached():
-            delay = next_tick - time.monotonic()
-            if delay > 0 and self._stop.wait(delay):
-                break
-            next_tick = max(next_tick + period, time.monotonic() - period)
-            frame = self._output_slot.take_nowait()
+            # one frame per clock period: a processed frame goes out as soon as it arrives in
+            # the period (at least half a period after the previous one), not at the period's
+            # end (that added up to a period of latency); a period without one ends in a repeat
+            frame = None
+            now = time.monotonic()
+            if now < next_tick:  # this period: (next_tick - period, next_tick]
+                hold = max(last_fresh + 0.5 * period, next_tick - period) - now
+                if hold > 0 and self._stop.wait(min(hold, next_tick - now)):
+                    break
+                left = next_tick - time.monotonic()
+                if left > 0:
+                    frame = self._output_slot.get(timeout=left)
+            if frame is None:
+                frame = self._output_slot.take_nowait()
+            now = time.monotonic()
+            next_tick = max(next_tick + period, now - period)
             if frame is not None:
                 self._send(frame, fresh=True)
-                last, slate = frame, None
+                last, slate, last_fresh = frame, None, now
             elif self._worker_done.is_set():
                 break  # end of stream (or a failed thread), everything sent
             elif self._lost_since is not None and self._lost_for() > self.slate_after_s:
