@@ -42,6 +42,11 @@ SOFTWARE_FALLBACK = {
     "v4l2m2m": "libx264",
     "cuvid": "libx264",
 }
+#: Encoder threads, fixed: x264 and libvpx choose different (valid) bitstreams for different
+#: thread counts, so "auto" (one per core) would make the bytes depend on the machine (or on a
+#: Ray worker's CPU share). A fixed count keeps "same input and config, same bytes" everywhere.
+ENCODER_THREADS = "4"
+THREADED_ENCODERS = ("libx264", "libx265", "libvpx-vp9", "mpeg4")
 DEFAULT_OPTIONS = {
     "libx264": {"crf": "18", "preset": "fast"},
     "libvpx-vp9": {"crf": "32", "b": "0", "row-mt": "1", "deadline": "good", "cpu-used": "4"},
@@ -80,6 +85,8 @@ def plan_output(
     if codec in ("auto", "", None):
         codec = CONTAINERS[Path(path).suffix.lower()][1]
     opts = dict(DEFAULT_OPTIONS.get(codec, {}) if options is None else options)
+    if codec in THREADED_ENCODERS:
+        opts.setdefault("threads", ENCODER_THREADS)
     if codec == "libvpx-vp9" and options is not None and "crf" in options:
         opts.setdefault("b", "0")  # VP9 constant quality needs a zero bit rate
     return Plan(fmt, codec, opts, pix_fmt)
