@@ -43,11 +43,12 @@ STYLE_KEYS = {
 }  # fmt: skip
 #: parameters a 3DPE style may set in [params], with their defaults (type checked)
 THREEDPE_PARAMS: dict[str, Any] = {}
-#: starting values of the live controls a style may set in [defaults]: (default, low, high)
+#: starting values of the live controls a style may set in [defaults]: (default, low, high);
+#: applied when the style is selected (``streamfx.runtime.controls.LiveControls.set_style``)
 STYLE_DEFAULTS: dict[str, tuple[float, float, float]] = {
     "strength": (1.0, 0.0, 1.0),
     "pose_fraction": (0.0, 0.0, 1.0),
-    "pose_max_deg": (20.0, 0.0, 90.0),
+    "pose_max_deg": (20.0, 0.0, 60.0),
     "smoothing": (0.65, 0.0, 1.0),
 }
 BUILTIN_STYLES = Path(__file__).resolve().parents[1] / "styles_data"

@@ -90,12 +90,30 @@ def _check(state: ControlState) -> None:
 
 
 Listener = Callable[[str, dict[str, Any]], None]
+#: Controls a style may start from (its style.toml ``[defaults]``, see ``styles_catalog``).
+STYLE_DEFAULT_FIELDS = ("strength", "pose_fraction", "pose_max_deg", "smoothing")
+
+
+def catalog_defaults(style: str) -> dict[str, float]:
+    """The ``[defaults]`` of catalog style ``style`` (empty for a style without them, an
+    unknown name or a reference image: the backend judges those)."""
+    from streamfx.backends.styles_catalog import load_style
+
+    try:
+        spec = load_style(style)
+    except Exception:
+        return {}
+    return {k: v for k, v in spec.defaults.items() if k in STYLE_DEFAULT_FIELDS}
 
 
 class LiveControls:
     """Thread-safe holder of the live settings (see ``ControlState`` for each one).
 
-    styles: the names a style may be set to (None: anything; the backend judges). ``set``
+    styles: the names a style may be set to (None: anything; the backend judges).
+    style_defaults: a style name -> its control values (default: the catalog's style.toml
+    ``[defaults]``, e.g. ``pose_fraction = 0.5``), applied when the style becomes the default
+    style (at start and on ``set_style`` without a track; a per-track style changes no shared
+    control); later changes of those controls stand until the next style. ``set``
     raises ``ConfigError`` (a ``ValueError``) for a bad value and ``UnknownStyle`` (a
     ``KeyError``) for a style not in ``styles``; nothing changes then.
     Listeners get ``(event, data)``: ``controls`` (any change, data = the new state),
@@ -103,9 +121,19 @@ class LiveControls:
     output, with its latency), ``stats`` (from the runner).
     """
 
-    def __init__(self, state: ControlState | None = None, styles: list[str] | None = None):
+    def __init__(
+        self,
+        state: ControlState | None = None,
+        styles: list[str] | None = None,
+        style_defaults: Callable[[str], dict[str, float]] | None = None,
+    ):
         self._lock = threading.Lock()
-        self._state = state or ControlState()
+        self._style_defaults = style_defaults or catalog_defaults
+        self._defaults_cache: dict[str, dict[str, float]] = {}
+        state = state or ControlState()
+        if state.default_style:
+            state = replace(state, **self._defaults_of(state.default_style))
+        self._state = state
         _check(self._state)
         self.styles = list(styles) if styles is not None else None
         self._listeners: list[Listener] = []
@@ -138,11 +166,13 @@ class LiveControls:
     def set_style(self, style: str, track: int | None = None) -> ControlState:
         """Ask for ``style`` on every face (``track`` None) or on one track's face."""
         self.check_style(style)
+        defaults = self._defaults_of(style) if track is None else {}
         now = time.monotonic()
         with self._lock:
             st = self._state
             if track is None:
-                new = replace(st, default_style=style, version=st.version + 1)
+                new = replace(st, default_style=style, **defaults, version=st.version + 1)
+                _check(new)
             else:
                 styles = dict(st.track_styles)
                 styles[int(track)] = style
@@ -172,6 +202,14 @@ class LiveControls:
         name = self.styles[(i + step) % len(self.styles)]
         self.set_style(name)
         return name
+
+    def _defaults_of(self, style: str) -> dict[str, Any]:
+        """The style's control values (cached; unknown fields left out)."""
+        if style not in self._defaults_cache:
+            values = self._style_defaults(style) or {}
+            known = {k: v for k, v in values.items() if k in STYLE_DEFAULT_FIELDS}
+            self._defaults_cache[style] = known
+        return self._defaults_cache[style]
 
     def check_style(self, style: str) -> None:
         if self.styles is not None and style not in self.styles:
