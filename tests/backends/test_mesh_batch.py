@@ -3,6 +3,7 @@ effects computed only around the face give the whole crop's pixels where the fac
 
 from __future__ import annotations
 
+import copy
 import math
 
 import cv2
@@ -71,3 +72,22 @@ def test_boxed_effect_equals_the_whole_crop_where_the_face_is(group, effect: str
         assert not on[:, :x0].any() and not on[:, x1:].any()
         diff = np.abs(boxed.astype(int) - whole.astype(int))[on]
         assert diff.max() <= 2 and (diff > 0).mean() < 1e-3, (effect, g.work_size)
+
+
+def test_the_trackers_crop_is_optional(group) -> None:
+    """Without ``face.crop`` the background is warped here (outside the face box only): the
+    pixels where alpha > 0 are the same as with it."""
+    frame, faces = group
+    bare = [copy.copy(f) for f in faces]
+    for f in bare:
+        f.crop = None
+    ed = MeshEditor("sketch")
+    assert ed.needs_crop is False
+    edits = ed.edit_faces(frame, faces, [None] * 4), ed.edit_faces(frame, bare, [None] * 4)
+    for face, with_crop, without in zip(faces, *edits, strict=True):
+        on = with_crop.alpha > 0
+        np.testing.assert_array_equal(with_crop.alpha, without.alpha)
+        np.testing.assert_array_equal(with_crop.image[on], without.image[on])
+        plain = cv2.warpAffine(frame, face.to_crop, (512, 512), flags=cv2.INTER_LINEAR)
+        corner = np.abs(without.image[:16, :16].astype(int) - plain[:16, :16])
+        assert corner.max() <= 1  # the plain (bilinear) crop around the face

@@ -47,6 +47,10 @@ class MeshEditor(EditorBackend):
     """
 
     name = "mesh"
+    needs_crop = False
+    """``face.crop`` (the tracker's resampled 512 crop) is optional: it only saves warping the
+    background around the face (which the compositor never shows: alpha is 0 there), so a
+    pipeline may run the tracker with ``face.compute_crop`` off for this editor."""
 
     def __init__(self, style: str = "cartoon", config: MeshConfig | None = None) -> None:
         self.config = config or MeshConfig()

@@ -316,10 +316,9 @@ def _finish(
             for m in uvmaps
         ]
     else:
-        if base is None:
-            flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-            base = cv2.warpAffine(texture, np.asarray(background), (w, h), flags=flags)
-        images, scalars, box = _sample_upsampled(texture, uvmaps, scalars, r, f, base)
+        images, scalars, box = _sample_upsampled(
+            texture, uvmaps, scalars, r, f, base, background, (h, w)
+        )
     image = images[0]
     if alt:  # the mirror side's texture where the source view hid the surface
         wgt = np.ascontiguousarray(scalars[1])
@@ -360,22 +359,29 @@ def _sample_upsampled(
     scalars: list[np.ndarray],
     r: Raster,
     f: float,
-    base: np.ndarray,
+    base: np.ndarray | None,
+    background: np.ndarray,
+    size: tuple[int, int],
 ) -> tuple[list[np.ndarray], list[np.ndarray], tuple[int, int, int, int]]:
     """Upsample working-size texture coordinates and scalar maps (alpha, ...) to the output
     size inside the box the mesh covers and sample the texture at each uv map there; ``base``
-    (the background) elsewhere, scalars 0 outside the box; -> (images, scalars, the box
-    (x0, y0, x1, y1) in output pixels)."""
-    h, w = base.shape[:2]
-    images = [base.copy() for _ in uvmaps]
+    (the background; None: warped here from ``texture`` by ``background``, outside the box
+    only) elsewhere, scalars 0 outside the box; -> (images, scalars, the box (x0, y0, x1, y1)
+    in output pixels)."""
+    h, w = size
     outs = [np.zeros((h, w), np.float32) for _ in scalars]
-    if len(r.xs) == 0:
-        return images, outs, (0, 0, 0, 0)
-    lo = np.array([r.xs.min(), r.ys.min()]) - 2
-    hi = np.array([r.xs.max(), r.ys.max()]) + 2
-    x0, y0 = np.maximum(np.floor((lo + 0.5) / f - 0.5).astype(int), 0)
-    x1, y1 = np.minimum(np.ceil((hi + 0.5) / f - 0.5).astype(int) + 1, (w, h))
+    x0 = y0 = x1 = y1 = 0
+    if len(r.xs):
+        lo = np.array([r.xs.min(), r.ys.min()]) - 2
+        hi = np.array([r.xs.max(), r.ys.max()]) + 2
+        x0, y0 = np.maximum(np.floor((lo + 0.5) / f - 0.5).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil((hi + 0.5) / f - 0.5).astype(int) + 1, (w, h))
     if x1 <= x0 or y1 <= y0:
+        x0 = y0 = x1 = y1 = 0
+    if base is None:
+        base = _warp_outside(texture, background, (h, w), (x0, y0, x1, y1))
+    images = [base.copy() for _ in uvmaps]
+    if x1 <= x0:
         return images, outs, (0, 0, 0, 0)
     # output pixel (x0 + i, y0 + j) sits at working coordinate ((x0 + i + 0.5) f - 0.5, ...)
     m = np.array([[f, 0.0, (x0 + 0.5) * f - 0.5], [0.0, f, (y0 + 0.5) * f - 0.5]])
@@ -389,6 +395,32 @@ def _sample_upsampled(
             texture, uv, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
     return images, outs, (int(x0), int(y0), int(x1), int(y1))
+
+
+def _warp_outside(
+    texture: np.ndarray,
+    background: np.ndarray,
+    size: tuple[int, int],
+    box: tuple[int, int, int, int],
+) -> np.ndarray:
+    """The ``background`` warp of ``texture`` at ``size`` (bilinear), made only outside
+    ``box`` (x0, y0, x1, y1), which the caller fills (the mesh is sampled there)."""
+    h, w = size
+    x0, y0, x1, y1 = box
+    out = np.empty((h, w, *texture.shape[2:]), texture.dtype)
+    b = np.asarray(background, np.float64)
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    strips = ((0, 0, w, y0), (0, y1, w, h), (0, y0, x0, y1), (x1, y0, w, y1))
+    if x1 <= x0 or y1 <= y0:
+        strips = ((0, 0, w, h),)
+    for sx0, sy0, sx1, sy1 in strips:
+        if sx1 > sx0 and sy1 > sy0:
+            m = b.copy()
+            m[:, 2] += b[:, :2] @ np.array([sx0, sy0], np.float64)
+            out[sy0:sy1, sx0:sx1] = cv2.warpAffine(
+                texture, m, (int(sx1 - sx0), int(sy1 - sy0)), flags=flags
+            ).reshape(sy1 - sy0, sx1 - sx0, *texture.shape[2:])
+    return out
 
 
 def _work_to_out(background: np.ndarray, f: float) -> np.ndarray:
