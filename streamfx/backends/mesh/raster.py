@@ -82,8 +82,9 @@ def interpolate_planes(
     corners = a[triangles]  # [T,3,C]
     p = np.empty((len(corners), 5, a.shape[1]), np.float32)
     p[:, :3] = np.einsum("tkc,tkj->tjc", corners, inv)  # x, y, 1 coefficients
-    p[:, 3] = corners.min(1)
-    p[:, 4] = corners.max(1)
+    c0, c1, c2 = corners[:, 0], corners[:, 1], corners[:, 2]
+    np.minimum(np.minimum(c0, c1, out=p[:, 3]), c2, out=p[:, 3])
+    np.maximum(np.maximum(c0, c1, out=p[:, 4]), c2, out=p[:, 4])
     m = np.take(p, tid, axis=0)  # [n,5,C]
     vals = m[:, 0] * xs.astype(np.float32)[:, None]
     vals += m[:, 1] * ys.astype(np.float32)[:, None]
@@ -115,9 +116,10 @@ def rasterize(
     e1, e2 = p[:, 1, :2] - p[:, 0, :2], p[:, 2, :2] - p[:, 0, :2]
     area = e1[:, 0] * e2[:, 1] - e1[:, 1] * e2[:, 0]  # = signed_areas
     keep = area < -1e-6 if cull else np.abs(area) > 1e-6
-    lo, hi = p[:, :, :2].min(1), p[:, :, :2].max(1)
+    a, b, c = p[:, 0], p[:, 1], p[:, 2]
+    lo, hi = np.minimum(np.minimum(a, b), c), np.maximum(np.maximum(a, b), c)
     keep &= (hi[:, 0] >= -1) & (hi[:, 1] >= -1) & (lo[:, 0] <= w) & (lo[:, 1] <= h)
-    depth = p[:, :, 2].mean(1)
+    depth = (a[:, 2] + b[:, 2] + c[:, 2]) / 3.0
     # far to near, so nearer triangles overwrite farther ones
     order = np.flatnonzero(keep)[np.argsort(-depth[keep], kind="stable")]
     pts = np.round(p[order, :, :2] * (1 << SUBPIXEL_BITS)).astype(np.int32)
