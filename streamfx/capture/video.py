@@ -38,15 +38,21 @@ class VideoSource(Source):
     timeout_s: network open/read timeout (network streams only).
     strict: a corrupt packet is an error (default: skipped and counted in ``skipped_packets``,
         as ffmpeg does).
+    loop: a file starts again from its first frame when it ends (a clip as a live camera);
+        time stamps keep increasing across the loops.
 
     Frames come out upright: a rotation in the file (display matrix) is applied to every frame.
     """
 
     name = "video"
 
-    def __init__(self, target: str | Path, timeout_s: float = 10.0, strict: bool = False) -> None:
+    def __init__(
+        self, target: str | Path, timeout_s: float = 10.0, strict: bool = False, loop: bool = False
+    ) -> None:
         self.target = str(target)
         self.strict = strict
+        self.loop = loop
+        self._pts_offset = 0.0  # seconds added to the file's pts after each loop
         self.skipped_packets = 0
         self.rotation = 0  # degrees counter-clockwise applied to each frame
         self.live = is_url(self.target)
@@ -197,16 +203,36 @@ class VideoSource(Source):
                 if self.live and self.network:  # a live stream has no end: it dropped
                     raise self._drop("the stream ended")
                 self._check_complete()
-                return None
+                vf = self._loop_again() if self.loop and self._index > 0 else None
+                if vf is None:
+                    return None
         t = self.now()
         image = vf.to_ndarray(format="rgb24")
         if self.rotation:  # upright, as players show it
             image = np.ascontiguousarray(np.rot90(image, self.rotation // 90))
-        pts = float(vf.time) if vf.time is not None else None
+        pts = float(vf.time) + self._pts_offset if vf.time is not None else None
         self._last_pts = pts if pts is not None else self._last_pts
         frame = Frame(image=image, pts=pts, t_capture=t, index=self._index)
         self._index += 1
         return frame
+
+    def _loop_again(self):  # -> av.VideoFrame | None
+        """Start the file again from its first frame (``loop``); its time stamps continue after
+        the last frame shown. None when it cannot be read again."""
+        rate = float(self._stream.average_rate or 25)
+        offset = (self._last_pts if self._last_pts is not None else 0.0) + 1.0 / rate
+        try:
+            self._container.seek(0, stream=self._stream)
+        except Exception:  # noqa: BLE001 - a stream that cannot seek: reopen it
+            self.close()
+            self.open()
+            vf, self._pending = self._pending, None
+        else:
+            self._frames = self._decoded(self._container, self._stream)
+            vf = self._decode_next()
+        if vf is not None:
+            self._pts_offset = offset - float(vf.time or 0.0)
+        return vf
 
     def _check_complete(self) -> None:
         """At end of a file: raise ``InputError`` when it ended well before what its header says."""

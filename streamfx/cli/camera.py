@@ -24,9 +24,16 @@ class Command(PipelineConfig, RunOptions):
     control_remote: bool = False
     """Allow --control on a non-loopback address (anyone who can reach it and has the token
     can drive the camera)."""
-    loop: bool = True
-    """Play a video file or image source again from the start when it ends (a clip as a live
-    camera); --no-loop ends the run at the end of the clip."""
+    loop: bool = False
+    """Play a video file again from the start when it ends (a clip as a live camera); the demo
+    clip and images always repeat."""
+
+
+def _loop(loop: bool, spec: str) -> bool:
+    """Whether the source repeats: ``--loop`` for video files; the demo and images always."""
+    from streamfx.capture.registry import source_kind
+
+    return loop or source_kind(spec)[0] != "video"
 
 
 def _status(stats) -> None:
@@ -44,7 +51,7 @@ def _controls(config: PipelineConfig, pipe):
     controls = make_controls(
         backend,
         styles,
-        smoothing=0.65 if config.temporal.smooth_triplanes else 0.0,
+        smoothing=config.temporal.edit_smoothing if config.temporal.smooth_triplanes else 0.0,
         landmark_smoothing=config.temporal.smooth_landmarks,
         crossfade_frames=config.mesh.crossfade_frames or 8,
     )
@@ -66,7 +73,7 @@ def run(cmd: Command) -> int:
     kwargs = dict(width=src.width, height=src.height, fps=src.fps, fourcc=src.fourcc)
     # a camera takes a while to open, the pipeline too (MediaPipe, the editor): do both at once
     with ThreadPoolExecutor(1, thread_name_prefix="streamfx-open") as pool:
-        opening = pool.submit(open_source, src.source, loop=cmd.loop, **kwargs)
+        opening = pool.submit(open_source, src.source, loop=_loop(cmd.loop, src.source), **kwargs)
         try:
             built = build_pipeline(config)  # settings and style errors come out here
         except BaseException:

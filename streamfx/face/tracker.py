@@ -492,7 +492,9 @@ class FaceTracker:
         for face in faces:
             pts = five_points(face.landmarks)
             face.five_points = pts
-            face.to_crop, face.from_crop = eg3d_crop_transform(pts, (w, h))
+            face.to_crop, face.from_crop = eg3d_crop_transform(
+                pts, (w, h), truncate=self.config.crop_truncate
+            )
             if self.config.compute_crop:
                 face.crop = warp_crop(img, face.to_crop, CROP_SIZE, interpolation=filt)
             if face.pose is not None:

@@ -60,6 +60,14 @@ class TemporalConfig:
     )
     """One-Euro parameters for the head pose (rotation entries and translation / 10 cm)."""
     smooth_triplanes: bool = True
-    """Motion-adaptive smoothing of the 3DPE triplane features per track."""
+    """Motion-adaptive smoothing of the edit per track: 3DPE triplane features, and the mesh
+    editor's crop (live runs; see ``edit_smoothing``)."""
+    edit_smoothing: float = 0.65
+    """Live strength of that smoothing, 0..1 (the live control's starting value; 0: off).
+    ``streamfx bench temporal`` measures flicker and the edit's lag for it."""
     triplane: TriplaneSmootherConfig = field(default_factory=TriplaneSmootherConfig)
     """Parameters of the triplane smoothing."""
+
+    def __post_init__(self) -> None:
+        ok = 0.0 <= self.edit_smoothing <= 1.0
+        check_field(ok, "temporal.edit_smoothing", "a weight in [0, 1]", self.edit_smoothing)

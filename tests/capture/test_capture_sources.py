@@ -10,6 +10,7 @@ import pytest
 
 from streamfx.capture import Source, SourceInfo, make_source, open_source, source_kind
 from streamfx.capture.synthetic import pattern, pattern_index, write_clip
+from streamfx.capture.video import VideoSource
 from streamfx.errors import ConfigError, InputError, SourceError
 from streamfx.record import Frame
 
@@ -163,3 +164,28 @@ def test_source_context_manager_does_not_reopen(clip: Path) -> None:
     with Counting():
         pass
     assert Counting.opened == 2
+
+
+def test_a_video_file_can_loop_with_increasing_time_stamps(tmp_path: Path) -> None:
+    clip = write_clip(tmp_path / "ten.mp4", frames=10, audio=None)
+    with VideoSource(clip, loop=True) as src:
+        frames = [src.read() for _ in range(25)]
+    assert all(f is not None for f in frames)
+    assert [pattern_index(f.image) for f in frames] == [i % 10 for i in range(25)]
+    pts = [f.pts for f in frames]
+    assert all(b > a for a, b in zip(pts, pts[1:], strict=False)), pts
+    assert pts[10] == pytest.approx(10 / 25, abs=1e-3)  # one frame period after the last
+    with VideoSource(clip) as src:  # without loop the clip ends
+        assert sum(1 for _ in iter(src.read, None)) == 10
+
+
+def test_camera_loops_a_clip_only_when_asked(tmp_path: Path, capsys) -> None:
+    from streamfx.cli.main import main
+
+    clip = write_clip(tmp_path / "ten.mp4", frames=10, audio=None)
+    argv = ["camera", "--source", str(clip), "--sink", "null", "--editor", "none"]
+    assert main([*argv, "--no-progress"]) == 0
+    assert "captured 10 " in capsys.readouterr().out  # a file ends by default
+    assert main([*argv, "--no-progress", "--loop", "--max-frames", "24"]) == 0
+    out = capsys.readouterr().out
+    assert "sent 24" in out or "sent 25" in out  # went on past the clip's 10 frames

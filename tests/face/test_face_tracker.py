@@ -207,3 +207,19 @@ def test_bad_input_and_config() -> None:
         from streamfx.face import FaceTracker
 
         FaceTracker(model_path="/nonexistent/face_landmarker.task")
+
+
+def test_crop_truncate_gives_the_official_integer_crop(face_model, astronaut) -> None:
+    from streamfx.face import FaceTracker
+    from streamfx.face.align import eg3d_crop_transform
+
+    h, w = astronaut.shape[:2]
+    faces = {}
+    for truncate in (False, True):
+        with FaceTracker(FaceConfig(crop_truncate=truncate), model_path=face_model) as tr:
+            (faces[truncate],) = tr.detect(astronaut)
+    official = eg3d_crop_transform(faces[True].five_points, (w, h), truncate=True)[0]
+    np.testing.assert_allclose(faces[True].to_crop, official)
+    subpixel = eg3d_crop_transform(faces[False].five_points, (w, h))[0]
+    np.testing.assert_allclose(faces[False].to_crop, subpixel)
+    assert not np.allclose(faces[True].to_crop, faces[False].to_crop)  # the option matters
