@@ -5,7 +5,7 @@ from __future__ import annotations
 from streamfx.cli.bench import SUBCOMMANDS
 from streamfx.cli.main import main
 
-NAMES = ["editor", "face", "mesh", "pipeline", "engines", "quality"]
+NAMES = ["editor", "face", "mesh", "pipeline", "temporal", "engines", "quality"]
 
 
 def test_bench_without_arguments_lists_every_bench(capsys) -> None:
