@@ -35,6 +35,7 @@ from typing import Any
 from streamfx.capture.base import Source, SourceInfo
 from streamfx.errors import SourceError
 from streamfx.outputs.base import Sink
+from streamfx.outputs.signals import deferred_signals
 from streamfx.record import Frame, StageError
 from streamfx.runtime.handoff import LatestSlot
 from streamfx.runtime.pipeline import Pipeline, close_run, open_run
@@ -326,9 +327,10 @@ class LiveRunner:
 
     def _send(self, frame: Frame, fresh: bool) -> None:
         t0 = time.perf_counter()
-        self.sink.write(frame)
+        with deferred_signals():  # Ctrl-C never falls between a frame written and counted
+            self.sink.write(frame)
+            self.stats.count("sent")
         self.stats.add_time("write", time.perf_counter() - t0)
-        self.stats.count("sent")
         self.stats.add_output(fresh)
         self.last_output = frame
         if fresh:
