@@ -69,7 +69,7 @@ class EnginesBench(BenchOptions):
 
 def parse_engine(spec: str) -> tuple[str, dict[str, Any]]:
     """``'torch:bf16,graphs'`` -> ('torch', {'dtype': 'bfloat16', 'cuda_graphs': True})."""
-    from streamfx.engines.registry import parse_engine_spec
+    from streamfx.engines.spec import parse_engine_spec
 
     return parse_engine_spec(spec)
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import tyro
 
-from streamfx.training.train import TrainConfig
+from streamfx.training.config import TrainConfig
 
 
 @dataclass

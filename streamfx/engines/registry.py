@@ -16,6 +16,13 @@ from typing import Any
 import torch
 
 from streamfx.engines.base import Engine, describe_weights, load_editor
+from streamfx.engines.spec import (  # noqa: F401 - re-exported for callers
+    AUTO_ORDER,
+    CHOICES,
+    ENGINE_NAMES,
+    VARIANTS,
+    parse_engine_spec,
+)
 from streamfx.errors import (
     CheckpointError,
     ConfigError,
@@ -26,54 +33,10 @@ from streamfx.errors import (
 
 log = logging.getLogger(__name__)
 
-ENGINE_NAMES: tuple[str, ...] = ("torch", "onnxruntime", "tensorrt")
-#: Every value ``--engine`` accepts.
-CHOICES: tuple[str, ...] = ("auto", *ENGINE_NAMES)
-#: auto's candidates, best first: (engine, device type).
-AUTO_ORDER: tuple[tuple[str, str], ...] = (
-    ("tensorrt", "cuda"),
-    ("torch", "cuda"),
-    ("onnxruntime", "cuda"),
-    ("onnxruntime", "cpu"),
-    ("torch", "cpu"),
-)
 DEFAULT_MAX_BATCH = 4
 #: Rays per volume-rendering chunk in CPU exports: the same render at a fraction of the peak
 #: memory, and faster (cache-friendlier); measured in docs/benchmarks.md. GPUs take all rays.
 CPU_RAY_CHUNK = 4096
-
-
-#: Variant words accepted after ``engine:`` (``torch:bf16,graphs``) and the options they set.
-VARIANTS: dict[str, dict[str, Any]] = {
-    "fp32": {"dtype": "float32"},
-    "bf16": {"dtype": "bfloat16"},
-    "fp16": {"dtype": "float16"},
-    "channels_last": {"channels_last": True},
-    "compile": {"compile": True},
-    "graphs": {"cuda_graphs": True},
-    "arena": {"cpu_arena": True},
-    "cuda": {"provider": "cuda"},
-    "trt": {"provider": "tensorrt"},
-}
-
-
-def parse_engine_spec(spec: str) -> tuple[str, dict[str, Any]]:
-    """``'torch:bf16,graphs'`` -> ('torch', {'dtype': 'bfloat16', 'cuda_graphs': True}).
-
-    The engine name, optionally followed by a colon and comma-separated words of
-    :data:`VARIANTS`; so one string (``--engine``) can carry the fast settings.
-    """
-    name, _, rest = str(spec).partition(":")
-    if name not in CHOICES:
-        raise ConfigError(f"unknown engine {name!r}; available: {', '.join(CHOICES)}")
-    opts: dict[str, Any] = {}
-    for word in filter(None, rest.split(",")):
-        if word not in VARIANTS:
-            raise ConfigError(
-                f"engine {spec!r}: unknown variant {word!r}; expected some of {', '.join(VARIANTS)}"
-            )
-        opts.update(VARIANTS[word])
-    return name, opts
 
 
 def _device(name: str, device: str | torch.device | None) -> torch.device:

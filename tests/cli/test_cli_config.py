@@ -166,3 +166,23 @@ def test_edit_prints_no_native_log_line(tmp_path: Path, face_model, face_clip) -
     assert not native, done.stderr
     bar = [ln for ln in done.stderr.split("\r") if "frame" in ln]
     assert bar and all("\n" not in ln.strip() for ln in bar[:-1]), done.stderr  # one bar line
+
+
+def test_every_help_stays_light() -> None:
+    """--help of every command and bench loads no torch, OpenCV, MediaPipe or PyAV (what makes a
+    start slow); speed itself is measured, not asserted (see the README)."""
+    from streamfx.cli.bench import SUBCOMMANDS as BENCHES
+    from streamfx.cli.main import COMMANDS
+
+    argvs = [[name] for name in COMMANDS] + [["bench", name] for name in BENCHES]
+    code = (
+        "import sys, contextlib, io\n"
+        "from streamfx.cli.main import main\n"
+        f"for argv in {argvs!r}:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        assert main([*argv, '--help']) == 0, argv\n"
+        "heavy = [m for m in ('torch', 'cv2', 'mediapipe', 'av') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
