@@ -14,9 +14,10 @@ too (counted as dropped: still before the expensive stage).
 - the last pipeline segment takes a new frame only once the output took its previous result,
   and waits up to about one output period before a put, so a processed frame is not thrown
   away (if it still is, it is counted as ``superseded``, shown in the table and status line);
-- the output loop runs on its own clock at the source fps, one frame per period: a processed
-  frame is sent as soon as it arrives in the period (not held to the period's end), a period
-  with none ends by re-sending the last one (counted as repeated);
+- the output loop sends at most the source fps (a credit refilled at that rate): a processed
+  frame goes out as soon as it arrives (not at the next tick of a fixed clock, which held it up
+  to a period), and when none comes for 1.5 periods the last one is re-sent, then every period
+  (counted as repeated);
 - a ``SourceError`` from ``read`` (camera unplugged) makes the capture thread reopen the source
   with exponential backoff; meanwhile the sink keeps getting the last good frame and, after
   ``slate_after_s``, a "reconnecting..." slate. The runner never dies of it;
@@ -27,6 +28,7 @@ too (counted as dropped: still before the expensive stage).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +45,12 @@ from streamfx.runtime.slate import make_slate
 from streamfx.runtime.stats import RunStats
 
 log = logging.getLogger(__name__)
+
+#: The output's pacing credit (sends, refilled at the output fps) is at most 1 and a send needs
+#: it >= 0 (a frame may go out up to a period early, so arrival jitter never locks the sends to
+#: a fixed clock; the long-run rate stays the fps), and MIN_GAP periods after the previous one;
+#: see ``LiveRunner._output_loop``.
+CREDIT_MAX, CREDIT_NEEDED, MIN_GAP = 1.0, 0.0, 0.25
 
 
 class LiveRunner:
@@ -272,31 +280,35 @@ class LiveRunner:
 
     def _output_loop(self, fps: float) -> None:
         period = 1.0 / fps
-        next_tick = time.monotonic()
-        next_report = next_tick + self.stats_every_s
+        now = time.monotonic()
+        next_report = now + self.stats_every_s
         last: Frame | None = None
         slate: Frame | None = None
-        last_fresh = -period
+        # Sends are paced by a credit that refills at ``fps`` (CREDIT_MAX, CREDIT_NEEDED): a
+        # processed frame goes out as soon as it arrives and the credit allows (a fixed clock
+        # tick would hold it up to a period), at least MIN_GAP periods after the previous send;
+        # with no new frame for 1.5 periods the last one is repeated, then every period. The
+        # long-run rate is ``fps``.
+        credit, t_credit, last_send, gap = 1.0, now, -math.inf, period
         while not self._stop.is_set() and not self._limits_reached():
-            # one frame per clock period: a processed frame goes out as soon as it arrives in
-            # the period (at least half a period after the previous one), not at the period's
-            # end (that added up to a period of latency); a period without one ends in a repeat
-            frame = None
             now = time.monotonic()
-            if now < next_tick:  # this period: (next_tick - period, next_tick]
-                hold = max(last_fresh + 0.5 * period, next_tick - period) - now
-                if hold > 0 and self._stop.wait(min(hold, next_tick - now)):
-                    break
-                left = next_tick - time.monotonic()
-                if left > 0:
-                    frame = self._output_slot.get(timeout=left)
-            if frame is None:
+            credit, t_credit = min(CREDIT_MAX, credit + (now - t_credit) / period), now
+            wait = max(0.0, CREDIT_NEEDED - credit) * period
+            go = max(now + wait, last_send + MIN_GAP * period)
+            if go > now and self._stop.wait(go - now):
+                break
+            repeat_at = max(go, last_send + gap) if last is not None else go + period
+            left = repeat_at - time.monotonic()
+            if left > 0:
+                frame = self._output_slot.get(timeout=left)
+            else:
                 frame = self._output_slot.take_nowait()
             now = time.monotonic()
-            next_tick = max(next_tick + period, now - period)
+            credit, t_credit = min(CREDIT_MAX, credit + (now - t_credit) / period), now
+            sent = True
             if frame is not None:
                 self._send(frame, fresh=True)
-                last, slate, last_fresh = frame, None, now
+                last, slate = frame, None
             elif self._worker_done.is_set():
                 break  # end of stream (or a failed thread), everything sent
             elif self._lost_since is not None and self._lost_for() > self.slate_after_s:
@@ -305,6 +317,13 @@ class LiveRunner:
                 self.stats.count("slates")
             elif last is not None:
                 self._send(last, fresh=False)
+            else:
+                sent = False  # nothing to show yet
+            if sent:
+                credit, last_send = credit - 1.0, now
+                # a new frame is awaited 1.5 periods before the last one is repeated (arrival
+                # jitter must not cost a repeat and then half a period); repeats: every period
+                gap = 1.5 * period if frame is not None else period
             if time.monotonic() >= next_report:
                 next_report += self.stats_every_s
                 self._report()
