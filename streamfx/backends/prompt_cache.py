@@ -14,10 +14,11 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from streamfx.fileio import atomic_write
 
 if TYPE_CHECKING:
     import torch
@@ -71,20 +72,8 @@ def weights_hash(folder: Path, root: Path | None = None) -> str:
                 changed = True
             h.update(f.name.encode() + b"\0" + digest.encode())
         if changed:
-            _atomic_write(memo_path, json.dumps(memo, indent=1).encode())
+            atomic_write(memo_path, json.dumps(memo, indent=1).encode())
     return h.hexdigest()
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 class PromptTokenCache:
@@ -139,7 +128,7 @@ class PromptTokenCache:
         p = self.path(ref, extra)
         try:
             data = save({"tokens": tokens.detach().to("cpu").float().contiguous()})
-            _atomic_write(p, data)
+            atomic_write(p, data)
         except OSError as exc:  # a read-only cache only costs the next start's encode
             log.warning("prompt cache: cannot write %s (%s)", p, exc)
         return p

@@ -8,15 +8,13 @@ load one built for another GPU).
   (min, opt, max) shape, batch 1 / 1 / max_batch, other dimensions from the file.
 - :func:`engine_key`: SHA-256 over GPU name, compute capability, TensorRT version, the ONNX
   file's SHA-256, the profile and the build flags. Any change means another engine file.
-- :func:`atomic_write`: write to a temporary file in the same folder, fsync, rename.
+Engine and timing-cache files are written with ``streamfx.fileio.atomic_write``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,18 +123,3 @@ def engine_path(cache: Path, graph: str, gpu: GpuInfo, key: str) -> Path:
 def timing_cache_path(cache: Path, gpu: GpuInfo, trt_version: str) -> Path:
     """One timing cache per GPU model and TensorRT version (shared by all graphs)."""
     return cache / "tensorrt" / f"timing-{gpu.tag}-trt{trt_version}.cache"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

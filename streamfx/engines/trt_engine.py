@@ -25,7 +25,6 @@ from streamfx.engines.base import EditorSpec, Engine
 from streamfx.engines.graphs import GRAPH_IO, GRAPH_NAMES
 from streamfx.engines.trt_cache import (
     GpuInfo,
-    atomic_write,
     engine_key,
     engine_path,
     file_sha256,
@@ -33,6 +32,7 @@ from streamfx.engines.trt_cache import (
     timing_cache_path,
 )
 from streamfx.errors import ConfigError, DependencyError, PipelineError
+from streamfx.fileio import atomic_write
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from streamfx.errors import ConfigError, InputError
+from streamfx.fileio import atomic_write
 
 CHUNK = 1000
 STATE = ".build-state.json"
@@ -104,17 +103,6 @@ def _thumb(crop: np.ndarray) -> np.ndarray:
     return cv2.resize(grey, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def input_key(spec: str) -> str:
     """An input's identity for resuming: its path with size and modification time."""
     p = Path(spec)
@@ -177,9 +165,9 @@ class _Writer:
             return
         self.since = 0
         data = json.dumps({"labels": self.labels}).encode()
-        _atomic_write(self.out / "dataset.json", data)
+        atomic_write(self.out / "dataset.json", data)
         self.state.update(current=current, frames=frames, count=len(self.labels))
-        _atomic_write(self.out / STATE, json.dumps(self.state, indent=1).encode())
+        atomic_write(self.out / STATE, json.dumps(self.state, indent=1).encode())
 
 
 def _frames(spec: str, opts: BuildOptions, start: int):

@@ -15,7 +15,6 @@ from streamfx.engines.graphs import GRAPH_IO, GRAPH_NAMES
 from streamfx.engines.trt_cache import (
     GpuInfo,
     Profile,
-    atomic_write,
     engine_key,
     engine_path,
     file_sha256,
@@ -97,14 +96,6 @@ def test_cache_key_changes_with_every_component(exported):
         "timing-NVIDIA-H200-sm90-trt10.8.0.cache"
     )
     assert Profile(prof.shapes).to_json() == prof.to_json()
-
-
-def test_atomic_write_replaces_whole_files(tmp_path):
-    target = tmp_path / "tensorrt" / "x.engine"
-    atomic_write(target, b"first")
-    atomic_write(target, b"second")
-    assert target.read_bytes() == b"second"
-    assert [p.name for p in target.parent.iterdir()] == ["x.engine"]  # no temporary left
 
 
 @pytest.mark.gpu
