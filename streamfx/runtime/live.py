@@ -14,7 +14,7 @@ too (counted as dropped: still before the expensive stage).
 - the last pipeline segment takes a new frame only once the output took its previous result,
   and waits up to about one output period before a put, so a processed frame is not thrown
   away (if it still is, it is counted as ``superseded``, shown in the table and status line);
-- the output loop sends at most the source fps (a credit refilled at that rate): a processed
+- the output loop sends at the source fps (a credit refilled at that rate, +5%): a processed
   frame goes out as soon as it arrives (not at the next tick of a fixed clock, which held it up
   to a period), and when none comes for 1.5 periods the last one is re-sent, then every period
   (counted as repeated);
@@ -46,11 +46,12 @@ from streamfx.runtime.stats import RunStats
 
 log = logging.getLogger(__name__)
 
-#: The output's pacing credit (sends, refilled at the output fps) is at most 1 and a send needs
-#: it >= 0 (a frame may go out up to a period early, so arrival jitter never locks the sends to
-#: a fixed clock; the long-run rate stays the fps), and MIN_GAP periods after the previous one;
-#: see ``LiveRunner._output_loop``.
-CREDIT_MAX, CREDIT_NEEDED, MIN_GAP = 1.0, 0.0, 0.25
+#: The output's pacing credit (sends) refills at REFILL x the output fps, is at most 1, and a
+#: send needs it >= 0 and MIN_GAP periods since the previous send: a frame may go out up to a
+#: period early, and the 5% headroom pays back a debt, so frames arriving at exactly the fps
+#: are never locked to the phase of a clock (the long-run rate is at most 1.05 x fps); see
+#: ``LiveRunner._output_loop``.
+CREDIT_MAX, CREDIT_NEEDED, MIN_GAP, REFILL = 1.0, 0.0, 0.25, 1.05
 
 
 class LiveRunner:
@@ -284,16 +285,15 @@ class LiveRunner:
         next_report = now + self.stats_every_s
         last: Frame | None = None
         slate: Frame | None = None
-        # Sends are paced by a credit that refills at ``fps`` (CREDIT_MAX, CREDIT_NEEDED): a
+        # Sends are paced by a credit that refills at ``fps`` (CREDIT_MAX, ..., REFILL): a
         # processed frame goes out as soon as it arrives and the credit allows (a fixed clock
         # tick would hold it up to a period), at least MIN_GAP periods after the previous send;
-        # with no new frame for 1.5 periods the last one is repeated, then every period. The
-        # long-run rate is ``fps``.
+        # with no new frame for 1.5 periods the last one is repeated, then every period.
         credit, t_credit, last_send, gap = 1.0, now, -math.inf, period
         while not self._stop.is_set() and not self._limits_reached():
             now = time.monotonic()
-            credit, t_credit = min(CREDIT_MAX, credit + (now - t_credit) / period), now
-            wait = max(0.0, CREDIT_NEEDED - credit) * period
+            credit, t_credit = min(CREDIT_MAX, credit + (now - t_credit) * REFILL / period), now
+            wait = max(0.0, CREDIT_NEEDED - credit) * period / REFILL
             go = max(now + wait, last_send + MIN_GAP * period)
             if go > now and self._stop.wait(go - now):
                 break
@@ -304,7 +304,7 @@ class LiveRunner:
             else:
                 frame = self._output_slot.take_nowait()
             now = time.monotonic()
-            credit, t_credit = min(CREDIT_MAX, credit + (now - t_credit) / period), now
+            credit, t_credit = min(CREDIT_MAX, credit + (now - t_credit) * REFILL / period), now
             sent = True
             if frame is not None:
                 self._send(frame, fresh=True)

@@ -38,6 +38,8 @@ class MeshEditor(EditorBackend):
     ``alpha`` (float32 [512,512], opacity fading at the mesh border), ``depth`` (float32
     [w,w] at the working size ``work_size_for(face)``, EG3D-like units, see ``GBuffer``);
     ``timings`` holds seconds per sub-stage (lift, render, style).
+    Styles are computed only around the face (``GBuffer.style_region``): where alpha is 0 the
+    image is the plain crop, unstyled. ``edit_faces`` renders a frame's faces as one batch.
     Pose correction: a ``camera`` label re-poses the mesh by the rotation between
     ``face.camera`` (or, when None, the camera of the landmarks' fitted head pose) and
     ``camera``; e.g. ``camera_from_angles(yaw=+0.26)`` (camera moved toward world +x) shows the
