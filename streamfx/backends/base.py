@@ -33,6 +33,9 @@ class EditorBackend(ABC):
 
     name: str = ""
     style: str = ""
+    needs_crop: bool = True
+    """Whether ``edit`` reads ``face.crop`` (the resampled 512x512 EG3D crop). A backend that
+    works from the frame and the transforms says False, and the tracker skips the resampling."""
 
     @abstractmethod
     def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:

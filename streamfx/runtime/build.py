@@ -7,6 +7,7 @@ anything else gives track -> edit -> compose with the editor ``choose_backend`` 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -37,8 +38,11 @@ def build_pipeline(config: PipelineConfig) -> Built:
 
     t0 = time.perf_counter()
     choice = choose_backend(config.editor, mesh=config.mesh, temporal=config.temporal)
+    face = config.face
+    if not choice.backend.needs_crop:  # the editor reads the frame itself: no crop to resample
+        face = dataclasses.replace(face, compute_crop=False)
     try:
-        tracker = FaceTracker(config=config.face, temporal=config.temporal)
+        tracker = FaceTracker(config=face, temporal=config.temporal)
     except BaseException:
         choice.backend.close()
         raise

@@ -138,3 +138,12 @@ def test_a_registered_backend_is_an_editor_choice(face_model, clip) -> None:
     assert frame.editor == "recorder" and frame.edits
     assert not np.array_equal(frame.output, frame.image)  # the white faces were composited
     built.pipeline.close()
+
+
+def test_the_tracker_skips_the_crop_an_editor_does_not_read(face_model) -> None:
+    register_backend("recorder-test", Recorder, replace=True)
+    for editor, style, wanted in (("mesh", "cartoon", False), ("recorder-test", "x", True)):
+        built = build_pipeline(PipelineConfig(editor=EditingConfig(editor=editor, style=style)))
+        track = built.pipeline.stages[0]
+        assert isinstance(track, TrackStage) and track.tracker.config.compute_crop is wanted
+        built.pipeline.close()
