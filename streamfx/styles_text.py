@@ -206,8 +206,6 @@ def add_text_style(cmd: Any) -> StyleSpec:
     }
     import tempfile
 
-    from streamfx.cli.styles import _defaults
-
     with tempfile.TemporaryDirectory(prefix="streamfx-text-style-") as tmp:
         ref = Path(tmp) / "reference.png"
         edits[cmd.pick - 1].save(ref)
@@ -222,7 +220,7 @@ def add_text_style(cmd: Any) -> StyleSpec:
             cmd.name,
             ref,
             description=cmd.description or f"text prompt: {cmd.text}",
-            defaults=_defaults(cmd),
+            defaults=cmd.defaults(),
             source=source,
             extra_dir=extra,
             root=cmd.dir,

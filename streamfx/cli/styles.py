@@ -89,6 +89,12 @@ class AddCommand:
     force: bool = False
     """Replace an existing style of that name."""
 
+    def defaults(self) -> dict[str, float]:
+        """The ``[defaults]`` the options give (unset ones left out)."""
+        given = {"strength": self.strength, "pose_fraction": self.pose_fraction}
+        given["smoothing"] = self.smoothing
+        return {k: v for k, v in given.items() if v is not None}
+
 
 @dataclass
 class RemoveCommand:
@@ -186,12 +192,6 @@ def run_show(cmd: ShowCommand) -> int:
     return 0
 
 
-def _defaults(cmd: AddCommand) -> dict[str, float]:
-    given = {"strength": cmd.strength, "pose_fraction": cmd.pose_fraction}
-    given["smoothing"] = cmd.smoothing
-    return {k: v for k, v in given.items() if v is not None}
-
-
 def run_add(cmd: AddCommand) -> int:
     from streamfx.errors import ConfigError
     from streamfx.styles_store import add_reference_style, check_name
@@ -210,7 +210,7 @@ def run_add(cmd: AddCommand) -> int:
             cmd.name,
             cmd.reference,
             description=cmd.description,
-            defaults=_defaults(cmd),
+            defaults=cmd.defaults(),
             source={"reference": str(cmd.reference)},
             root=cmd.dir,
             force=cmd.force,
