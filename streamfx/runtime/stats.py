@@ -95,6 +95,9 @@ class RunStats:
     errors: dict[str, list] = field(default_factory=dict)
     latency: Series = field(default_factory=Series)
     t_start: float = field(default_factory=time.monotonic)
+    cpu_start: float = field(default_factory=time.process_time)
+    """``time.process_time()`` at the start: CPU of every thread of the process, MediaPipe's
+    inference threads included (which the per-stage thread CPU cannot see)."""
     t_origin: float | None = None
     t_end: float | None = None
     first_output_s: float | None = None
@@ -230,7 +233,12 @@ class RunStats:
                     "max": (max(self.latency.samples) if self.latency.samples else 0.0) * 1e3,
                 },
                 "stages": stages,
-                "cpu": cpu_summary(stages, self.rate, self.cores),
+                "cpu": {
+                    **cpu_summary(stages, self.rate, self.cores),
+                    "process_ms_per_frame": (time.process_time() - self.cpu_start)
+                    * 1e3
+                    / max(self.processed, 1),
+                },
                 "edit": self.edit,
                 "live": self.live,
                 "interrupted": self.interrupted,
@@ -297,7 +305,9 @@ def format_timings(stats: RunStats | dict[str, Any]) -> str:
         rows.append(
             f"cpu {cpu['per_frame_ms']:.1f} ms per frame of a {cpu['budget_ms']:.1f} ms budget "
             f"({1e3 / cpu['rate']:.1f} ms at {cpu['rate']:g} fps x {cpu['cores']} cores, "
-            f"{100 * cpu['per_frame_ms'] / cpu['budget_ms']:.0f}% used)"
+            f"{100 * cpu['per_frame_ms'] / cpu['budget_ms']:.0f}% used) in the stages' threads; "
+            f"{cpu.get('process_ms_per_frame', 0.0):.1f} ms per frame in the whole process "
+            "(every thread: MediaPipe's, decoding, output)"
         )
     if cpu.get("bound_by"):
         b = cpu["bound_by"]

@@ -55,6 +55,9 @@ def test_bench_pipeline_six_face_scene_with_ratio(face_model, capsys, tmp_path) 
     for stage in ("track", "edit", "compose"):  # wall and thread CPU ms per stage
         assert stats["stages"][stage]["cpu_ms"] > 0
     assert stats["cpu"]["budget_ms"] > 0 and stats["cpu"]["bound_by"]["stage"]
+    # the whole process (MediaPipe's threads too) uses at least what the stages' threads do
+    assert stats["cpu"]["process_ms_per_frame"] >= stats["cpu"]["per_frame_ms"] > 0
+    assert "in the whole process" in out
     (head,) = data["headline"]
     assert head["scene"] == "six" and head["size"] == "1280x720" and head["fps_processed"] > 0
     ratio = data["tracking_vs_bare"]
