@@ -82,3 +82,21 @@ class TrackAssigner:
             tr = self.tracks[ids[i]]
             tr.bbox, tr.last_seen_ms, tr.hits = box, t_ms, tr.hits + 1
         return [int(i) for i in ids], dropped
+
+
+def select_faces(faces: list, policy: tuple[str, int | None], shape: tuple[int, ...]) -> list:
+    """The faces a policy keeps (``streamfx.face.config.parse_policy``): ``all``, ``largest``,
+    ``central`` (nearest the centre of a frame of ``shape``) or ``id`` (track ``policy[1]``)."""
+    kind, want = policy
+    if kind == "all" or not faces:
+        return faces
+    if kind == "id":
+        return [f for f in faces if f.track_id == want]
+    if kind == "largest":
+        return [max(faces, key=lambda f: f.size)]
+    cx, cy = shape[1] / 2.0, shape[0] / 2.0
+    return [min(faces, key=lambda f: _centre_dist(f.bbox, cx, cy))]
+
+
+def _centre_dist(b: Box, cx: float, cy: float) -> float:
+    return float(np.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy))

@@ -31,7 +31,7 @@ import numpy as np
 from streamfx.errors import InputError, ModelFileError, require
 from streamfx.face.align import eg3d_crop_transform, five_points, warp_crop
 from streamfx.face.config import FaceConfig, parse_policy
-from streamfx.face.ids import TrackAssigner
+from streamfx.face.ids import TrackAssigner, select_faces
 from streamfx.face.pose import camera_from_pose, orthonormalize
 from streamfx.face.quiet import quiet_native_stderr, silence_glog_env
 from streamfx.face.types import CROP_SIZE, Face
@@ -466,16 +466,7 @@ class FaceTracker:
         return lm, pose
 
     def _select(self, faces: list[Face], shape: tuple[int, ...]) -> list[Face]:
-        kind, want = self.policy
-        if kind == "all" or not faces:
-            chosen = faces
-        elif kind == "id":
-            chosen = [f for f in faces if f.track_id == want]
-        elif kind == "largest":
-            chosen = [max(faces, key=lambda f: f.size)]
-        else:  # central
-            cx, cy = shape[1] / 2.0, shape[0] / 2.0
-            chosen = [min(faces, key=lambda f: _centre_dist(f.bbox, cx, cy))]
+        chosen = select_faces(faces, self.policy, shape)
         self.stats["not_selected"] += len(faces) - len(chosen)
         return chosen
 
@@ -534,7 +525,3 @@ def _margin(lm: np.ndarray, win: tuple) -> float:
 
 def _size(b: tuple[float, float, float, float]) -> float:
     return max(b[2] - b[0], b[3] - b[1])
-
-
-def _centre_dist(b: tuple[float, float, float, float], cx: float, cy: float) -> float:
-    return float(np.hypot((b[0] + b[2]) / 2 - cx, (b[1] + b[3]) / 2 - cy))

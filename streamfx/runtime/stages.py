@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from streamfx.backends.base import EditorBackend
+from streamfx.face.config import parse_policy
+from streamfx.face.ids import select_faces
 from streamfx.face.types import Face
 from streamfx.record import FaceEdit, Frame, StageError
 
@@ -91,7 +93,7 @@ class EditStage:
             self._events(frame)
             if state.version != self._version:
                 self._apply(state)
-        faces = _selected(frame.faces, state)
+        faces = _selected(frame, state)
         if not faces:
             return frame
         cameras = [self._camera(face, state) for face in faces]
@@ -206,18 +208,13 @@ def corrected_camera(camera: np.ndarray, fraction: float, max_angle: float) -> n
     return make_label(delta @ c2w.astype(np.float64), k)
 
 
-def _selected(faces: list[Face], state: Any) -> list[Face]:
-    """The faces the policy edits (none in passthrough)."""
-    if state is None or not faces:
-        return faces
+def _selected(frame: Frame, state: Any) -> list[Face]:
+    """The faces the live policy edits (none in passthrough); the tracker's own selection."""
+    if state is None or not frame.faces:
+        return frame.faces
     if state.passthrough:
         return []
-    if state.policy == "largest":
-        return [max(faces, key=lambda f: f.size)]
-    if state.policy.startswith("id:"):
-        tid = int(state.policy[3:])
-        return [f for f in faces if f.track_id == tid]
-    return faces
+    return select_faces(frame.faces, parse_policy(state.policy), frame.image.shape)
 
 
 def _weaken(edit: FaceEdit, face: Face, strength: float) -> None:
