@@ -36,6 +36,11 @@ class EditorBackend(ABC):
     needs_crop: bool = True
     """Whether ``edit`` reads ``face.crop`` (the resampled 512x512 EG3D crop). A backend that
     works from the frame and the transforms says False, and the tracker skips the resampling."""
+    crossfade_frames: int = 0
+    """Frames a style change cross-fades over (a live control; backends that cannot fade cut)."""
+    smoothing: float = 0.0
+    """Live smoothing of the edit over time, 0 (off) .. 1 (a live control; unused by backends
+    without temporal state)."""
 
     @abstractmethod
     def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:
@@ -50,6 +55,14 @@ class EditorBackend(ABC):
     @abstractmethod
     def set_style(self, style: str) -> None:
         """Switch the style (prompt)."""
+
+    def set_track_style(self, track_id: int, style: str | None) -> None:
+        """Give one track its own style (None: it follows the default again). A backend
+        without per-person styles ignores it: every face shows the default style."""
+
+    def style_of(self, track_id: int) -> str:
+        """The style track ``track_id`` is shown in (default: the one style of the backend)."""
+        return self.style
 
     def reset(self, track_id: int | None = None) -> None:
         """Drop per-track state (every track when ``track_id`` is None)."""

@@ -41,11 +41,10 @@ def faces_of(runner: Any, backend: Any) -> list[dict[str, Any]]:
     frame = runner.last_output
     if frame is None:
         return []
-    style_of = getattr(backend, "style_of", None)
     return [
         {
             "track": f.track_id,
-            "style": style_of(f.track_id) if style_of else getattr(backend, "style", ""),
+            "style": backend.style_of(f.track_id) if backend is not None else "",
             "bbox": [round(float(v), 1) for v in f.bbox],
             "edited": f.track_id in frame.edits,
         }

@@ -118,15 +118,11 @@ class EditStage:
         """Hand changed controls to the backend (each call returns at once)."""
         b = self.backend
         self._version = state.version
-        if hasattr(b, "crossfade_frames"):
-            b.crossfade_frames = state.crossfade_frames
-        if hasattr(b, "smoothing"):
-            b.smoothing = state.smoothing
+        b.crossfade_frames = state.crossfade_frames
+        b.smoothing = state.smoothing
         if state.default_style and state.default_style != self._default:
             b.set_style(state.default_style)
             self._default = state.default_style
-        if not hasattr(b, "set_track_style"):
-            return
         for tid in set(self._tracks) | set(state.track_styles):
             want = state.track_styles.get(tid)
             if self._tracks.get(tid) != want:
@@ -147,11 +143,8 @@ class EditStage:
 
     def _swaps(self, faces: list[Face], state: Any) -> None:
         """Tell the controls which pending style changes reached a face (swap latency)."""
-        style_of = getattr(self.backend, "style_of", None)
-        if style_of is None:
-            return
         for face in faces:
-            shown = style_of(face.track_id)
+            shown = self.backend.style_of(face.track_id)
             track = face.track_id if face.track_id in state.track_styles else None
             self.controls.swap_reached(track, shown)
             if track is not None:

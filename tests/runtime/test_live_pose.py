@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from streamfx.backends.base import EditorBackend
 from streamfx.geometry.camera import camera_from_angles, split_label
 from streamfx.runtime.controls import ControlState, LiveControls
 from streamfx.runtime.stages import EditStage, corrected_camera
@@ -33,11 +34,17 @@ def test_yaw_and_pitch_pulled_toward_frontal_and_clamped() -> None:
     np.testing.assert_allclose(split_label(half)[1], split_label(cam)[1])  # same intrinsics
 
 
-class Recorder:
+class Recorder(EditorBackend):
     name = "rec"
 
     def __init__(self) -> None:
         self.cameras = []
+
+    def edit(self, frame_rgb, face, camera=None):
+        return self.edit_faces(frame_rgb, [face], [camera])[0]
+
+    def set_style(self, style: str) -> None:
+        self.style = style
 
     def edit_faces(self, image, faces, cameras):
         from streamfx.record import FaceEdit
