@@ -20,14 +20,6 @@ def caches(tmp_path: Path, monkeypatch) -> Path:
     return tmp_path / "engines" / "prompts"
 
 
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory) -> Path:
-    torch.manual_seed(0)
-    d = tmp_path_factory.mktemp("tiny3dpe")
-    PortraitEditor("tiny").eval().save_pretrained(d)
-    return d
-
-
 def test_second_start_reads_tokens_from_disk(tiny_weights: Path, tmp_path: Path, caches) -> None:
     ref = tmp_path / "ref.png"
     Image.fromarray(np.random.default_rng(1).integers(0, 255, (256, 256, 3), np.uint8)).save(ref)

@@ -12,7 +12,6 @@ from PIL import Image
 from streamfx.backends.select import choose_backend
 from streamfx.backends.threedpe import ThreeDPEBackend
 from streamfx.config import EditingConfig
-from streamfx.editor import PortraitEditor
 from streamfx.errors import ConfigError, InputError, ModelFileError
 from streamfx.geometry.camera import camera_from_angles
 
@@ -23,14 +22,6 @@ def engine_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STREAMFX_ENGINE_CACHE", str(tmp_path_factory.mktemp("engines")))
         yield
-
-
-@pytest.fixture(scope="module")
-def tiny_weights(tmp_path_factory) -> Path:
-    torch.manual_seed(0)
-    d = tmp_path_factory.mktemp("tiny3dpe")
-    PortraitEditor("tiny").eval().save_pretrained(d)
-    return d
 
 
 @pytest.fixture(scope="module")
