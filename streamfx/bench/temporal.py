@@ -92,12 +92,12 @@ def row_config(base: PipelineConfig, row: str) -> PipelineConfig:
 
 def build_row(config: PipelineConfig) -> tuple[Any, Any]:
     """(pipeline, live controls) the way ``streamfx camera`` builds them."""
-    from streamfx.cli.camera import _controls
+    from streamfx.control.session import live_controls
     from streamfx.runtime.build import build_pipeline
 
-    pipe = build_pipeline(config).pipeline
-    controls, _, _ = _controls(config, pipe)
-    return pipe, controls
+    built = build_pipeline(config)
+    controls, _, _ = live_controls(config, built)
+    return built.pipeline, controls
 
 
 def hull_mask(landmarks: Any, shape: tuple[int, ...]) -> Any:

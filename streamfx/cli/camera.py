@@ -40,25 +40,6 @@ def _status(stats) -> None:
     print(f"\r{stats.line()}   ", end="", file=sys.stderr, flush=True)
 
 
-def _controls(config: PipelineConfig, pipe):
-    """Live controls read by the pipeline's stages (styles of the running editor)."""
-    from streamfx.control.session import attach_controls, make_controls, style_entries
-
-    backend = next(
-        (getattr(s, "backend", None) for s in pipe.stages if hasattr(s, "backend")), None
-    )
-    styles = style_entries(getattr(backend, "name", None)) if backend is not None else []
-    controls = make_controls(
-        backend,
-        styles,
-        smoothing=config.temporal.edit_smoothing if config.temporal.smooth_triplanes else 0.0,
-        landmark_smoothing=config.temporal.smooth_landmarks,
-        crossfade_frames=config.mesh.crossfade_frames or 8,
-    )
-    attach_controls(pipe, controls)
-    return controls, backend, styles
-
-
 def run(cmd: Command) -> int:
     from streamfx.capture import open_source
     from streamfx.cli.main import STARTED as t_origin  # the command's start
@@ -88,7 +69,9 @@ def run(cmd: Command) -> int:
     live_status = rt.progress and sys.stderr.isatty()
     pipe = built.pipeline
     print(f"streamfx camera: {source.info.description} -> {pipe.describe()} -> {out.sink}")
-    controls, backend, styles = _controls(config, pipe)
+    from streamfx.control.session import live_controls
+
+    controls, backend, styles = live_controls(config, built)
     runner = LiveRunner(
         source,
         pipe,

@@ -55,8 +55,7 @@ def run(cmd: Command) -> int:
     stats = runner.run()
     kept = sorted(sink.kept, key=lambda f: f.index)
     rows: list[tuple[str, list]] = []
-    edit = next((s for s in pipeline.stages if s.name == "edit"), None)
-    backend = getattr(edit, "backend", None)  # the pass-through stage has none
+    backend = built.backend  # None for the pass-through pipeline
     if backend is not None:
         first = backend.style or config.editor.style
         rows.append((f"{backend.name}: {first}", [f.result for f in kept]))

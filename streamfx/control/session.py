@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streamfx.control.server import ControlServer, StyleEntry
 from streamfx.runtime.controls import ControlState, LiveControls
 from streamfx.runtime.pipeline import Pipeline
+
+if TYPE_CHECKING:
+    from streamfx.backends.base import EditorBackend
+    from streamfx.config import PipelineConfig
+    from streamfx.runtime.build import Built
 
 
 def attach_controls(pipeline: Pipeline, controls: LiveControls) -> Any:
@@ -34,6 +39,25 @@ def make_controls(backend: Any, styles: list[StyleEntry], **state: Any) -> LiveC
     """Controls starting from the backend's style (and ``state``), offering ``styles``."""
     start = ControlState(default_style=getattr(backend, "style", None) or None, **state)
     return LiveControls(start, styles=[s.name for s in styles])
+
+
+def live_controls(
+    config: PipelineConfig, built: Built
+) -> tuple[LiveControls, EditorBackend | None, list[StyleEntry]]:
+    """The live controls of a pipeline the way ``streamfx camera`` runs it: they start from the
+    config's smoothing and cross-fade, offer the running editor's styles, and every stage
+    reads them. -> (controls, editor backend, styles)."""
+    backend = built.backend
+    styles = style_entries(backend.name) if backend is not None else []
+    controls = make_controls(
+        backend,
+        styles,
+        smoothing=config.temporal.edit_smoothing if config.temporal.smooth_triplanes else 0.0,
+        landmark_smoothing=config.temporal.smooth_landmarks,
+        crossfade_frames=config.mesh.crossfade_frames or 8,
+    )
+    attach_controls(built.pipeline, controls)
+    return controls, backend, styles
 
 
 def faces_of(runner: Any, backend: Any) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ import logging
 import time
 from dataclasses import dataclass
 
+from streamfx.backends.base import EditorBackend
 from streamfx.config import PipelineConfig
 from streamfx.runtime.pipeline import Pipeline, passthrough_pipeline
 
@@ -20,10 +21,12 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Built:
-    """A pipeline and the line saying which editor was picked and why."""
+    """A pipeline, the line saying which editor was picked and why, and that editor (None for
+    the pass-through pipeline)."""
 
     pipeline: Pipeline
     reason: str
+    backend: EditorBackend | None = None
 
 
 def build_pipeline(config: PipelineConfig) -> Built:
@@ -52,4 +55,4 @@ def build_pipeline(config: PipelineConfig) -> Built:
         ComposeStage(Compositor(config.compose)),
     ]
     log.info("pipeline ready in %.2fs", time.perf_counter() - t0)
-    return Built(Pipeline(stages), choice.reason)
+    return Built(Pipeline(stages), choice.reason, choice.backend)

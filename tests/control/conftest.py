@@ -98,9 +98,9 @@ def start_live(tmp_path, face_model, fps: float = 10.0, **state) -> LiveSession:
         source=SourceConfig(source="demo"), editor=EditingConfig(editor="mesh", style="cartoon")
     )
     config.face.zoom = False
-    pipe = build_pipeline(config).pipeline
+    built = build_pipeline(config)
+    pipe, backend = built.pipeline, built.backend
     sink = RecordingSink()
-    backend = next(s.backend for s in pipe.stages if hasattr(s, "backend"))
     sink.backend = backend
     styles = style_entries("mesh")
     controls = make_controls(backend, styles, **state)
