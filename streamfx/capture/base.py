@@ -39,6 +39,8 @@ class Source(ABC):
     name: str = "source"
     #: what the last ``start()`` reported; None until then
     info: SourceInfo | None = None
+    #: corrupt packets skipped so far (sources that decode compressed streams count them)
+    skipped_packets: int = 0
 
     @abstractmethod
     def open(self) -> SourceInfo:

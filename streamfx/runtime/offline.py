@@ -96,7 +96,7 @@ class OfflineRunner:
             finally:
                 bar.close()
                 self.stats.t_end = time.monotonic()
-                self.stats.skipped_packets = getattr(self.source, "skipped_packets", 0)
+                self.stats.skipped_packets = self.source.skipped_packets
                 self._close(complete)
         return self.stats
 
