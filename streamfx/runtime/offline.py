@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 
 from streamfx.capture.base import Source
 from streamfx.outputs.base import Sink
+from streamfx.outputs.signals import deferred_signals
 from streamfx.runtime.pipeline import Pipeline, open_run
 from streamfx.runtime.stats import RunStats
 
@@ -125,10 +126,11 @@ class OfflineRunner:
             frame = self.pipeline.process(frame)
             stats.add_frame(frame)
             t1 = time.perf_counter()
-            self.sink.write(frame)
+            with deferred_signals():  # Ctrl-C never falls between a frame written and counted
+                self.sink.write(frame)
+                stats.sent += 1
             stats.add_time("write", time.perf_counter() - t1)
             stats.add_latency(time.monotonic() - frame.t_capture)
-            stats.sent += 1
             stats.add_output()
             bar.update(1)
             if self.on_frame is not None:
