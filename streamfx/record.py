@@ -14,11 +14,13 @@ from streamfx.face.types import Face
 
 @dataclass
 class FaceEdit:
-    """What an editor backend returns for one face, in the face's 512x512 crop space.
+    """What an editor backend returns for one face, in the face's crop space.
 
-    image: uint8 [512,512,3] RGB, the edited crop.
+    image: uint8 [s,s,3] RGB, the edited crop sampled at s pixels a side: 512 (the EG3D crop),
+        or fewer for a face smaller than that in the frame (the mesh editor returns it at the
+        face's own resolution; crop pixel x is edit pixel (x + 0.5) * s / 512 - 0.5).
     alpha: float32 [h,w] in [0,1], coverage of the edited face (any resolution; the compositor
-        resizes it to the crop), or None to let the compositor use the landmark hull.
+        resizes it to the image), or None to let the compositor use the landmark hull.
     depth: float32 [h,w] or None, depth along the camera ray (for occlusion ordering).
     backend: name of the backend that produced it ("3dpe", "mesh", ...).
     color_match: the compositor's colour matching for this edit ("lab" or "none"), or None for

@@ -1,6 +1,7 @@
 """Paste edited face crops back into the frame (numpy + OpenCV; no mediapipe).
 
-Per face: inverse-warp the edited 512 crop into the face's region of the frame, build a mask
+Per face: inverse-warp the edited crop (512 px a side, or fewer: an editor may return a small
+face's crop at the face's own resolution) into the face's region of the frame, build a mask
 (the renderer's opacity when given, else the landmark face-oval hull), feather it with a width
 proportional to the face size, optionally match the edit's colours to the frame (Lab mean/std
 inside the face), and alpha-blend. Per track, the edit fades in over a few frames when it
@@ -20,10 +21,11 @@ from streamfx.compose.color import apply_transfer, transfer_matrix
 from streamfx.compose.config import ComposeConfig
 from streamfx.compose.mask import feather, hull_mask
 from streamfx.errors import InputError
-from streamfx.face.align import apply_affine
+from streamfx.face.align import apply_affine, invert_affine, resize_affine
 from streamfx.face.types import CROP_SIZE, Face
 from streamfx.record import FaceEdit
 
+MIN_EDIT_SIDE = 16  # smallest edit side (px) the compositor takes
 FORGET_AFTER = 1000  # frames a track may stay missing before its state is dropped anyway
 
 
@@ -58,9 +60,10 @@ class Compositor:
         """The frame (uint8 [H,W,3]) with each face's edit blended in.
 
         faces: this frame's faces (with ``to_crop``/``from_crop``); edits: track_id -> FaceEdit
-        (512x512 image, optional alpha). A track without a face or an edit this frame keeps its
-        last edit at its last place for ``hold_frames`` frames, then fades out there; it fades
-        back in from where it was when it returns. ended: track ids the tracker ended on this
+        (image: the crop at s x s, s = 512 or fewer; optional alpha at any resolution). A
+        track without a face or an edit this frame keeps its last edit at its last place for
+        ``hold_frames`` frames, then fades out there; it fades back in from where it was when
+        it returns. ended: track ids the tracker ended on this
         frame, whose state (fade, colour transfer) is dropped: the only reset.
         Returns ``frame_rgb`` itself (not a copy) when nothing is drawn.
         """
@@ -111,22 +114,25 @@ class Compositor:
 
     def _blend_one(self, out: np.ndarray, frame: np.ndarray, st: _TrackState) -> None:
         face, edit, weight = st.face, st.edit, st.weight
-        img = np.asarray(edit.image)
-        if img.shape != (CROP_SIZE, CROP_SIZE, 3) or img.dtype != np.uint8:
-            raise InputError(f"expected a uint8 [512,512,3] edit, got {img.dtype} {img.shape}")
+        img = _checked_edit(edit.image)
+        side = img.shape[0]
+        to_crop, from_crop = face.to_crop, face.from_crop
+        if side != CROP_SIZE:
+            to_crop = resize_affine(face.to_crop, side)
+            from_crop = invert_affine(to_crop)
         alpha = None
         if edit.alpha is not None:
             alpha = np.asarray(edit.alpha, dtype=np.float32)
-            if alpha.shape != (CROP_SIZE, CROP_SIZE):
-                alpha = cv2.resize(alpha, (CROP_SIZE, CROP_SIZE), interpolation=cv2.INTER_LINEAR)
+            if alpha.shape != (side, side):
+                alpha = cv2.resize(alpha, (side, side), interpolation=cv2.INTER_LINEAR)
         x0, y0, x1, y1 = self._region(face, frame.shape, alpha is None)
         if alpha is not None:  # only where the opacity is: the face, not its whole crop
-            x0, y0, x1, y1 = _alpha_region(alpha, face.from_crop, (x0, y0, x1, y1))
+            x0, y0, x1, y1 = _alpha_region(alpha, from_crop, (x0, y0, x1, y1))
         if x1 <= x0 or y1 <= y0:
             return
         size = (x1 - x0, y1 - y0)
-        m = np.asarray(face.to_crop, dtype=np.float64).copy()
-        m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=np.float64)  # region px -> crop px
+        m = np.asarray(to_crop, dtype=np.float64).copy()
+        m[:, 2] += m[:, :2] @ np.array([x0, y0], dtype=np.float64)  # region px -> edit px
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         warped = cv2.warpAffine(img, m, size, flags=flags, borderValue=0)
         if alpha is None:
@@ -149,12 +155,25 @@ class Compositor:
         out[y0:y1, x0:x1] = cv2.blendLinear(warped, out[y0:y1, x0:x1], a, 1.0 - a)
 
 
+def _checked_edit(image: np.ndarray) -> np.ndarray:
+    """The edit's image, checked: uint8 [s,s,3], the crop sampled at s px a side."""
+    img = np.asarray(image)
+    ok = img.dtype == np.uint8 and img.ndim == 3 and img.shape[2] == 3
+    if not (ok and img.shape[0] == img.shape[1] >= MIN_EDIT_SIDE):
+        raise InputError(
+            f"expected a uint8 [s,s,3] edit of the face's crop (s = {CROP_SIZE} for the full "
+            f"crop, at least {MIN_EDIT_SIDE}), got {img.dtype} {img.shape}"
+        )
+    return img
+
+
 def _alpha_region(
     alpha: np.ndarray, from_crop: np.ndarray, region: tuple[int, int, int, int]
 ) -> tuple[int, int, int, int]:
-    """``region`` (x0, y0, x1, y1 frame pixels) cut to where the warped ``alpha`` (512x512
-    crop) can be above 0: the frame box of its nonzero crop pixels, grown by 2 crop pixels
-    (bilinear reads one neighbour; OpenCV quantises positions to 1/32 px)."""
+    """``region`` (x0, y0, x1, y1 frame pixels) cut to where the warped ``alpha`` (the edit's
+    crop; ``from_crop`` maps its pixels to the frame) can be above 0: the frame box of its
+    nonzero pixels, grown by 2 pixels (bilinear reads one neighbour; OpenCV quantises
+    positions to 1/32 px)."""
     bx, by, bw, bh = cv2.boundingRect((alpha > 0).view(np.uint8))
     if bw == 0 or bh == 0:
         return 0, 0, 0, 0

@@ -155,6 +155,16 @@ def invert_affine(m: np.ndarray) -> np.ndarray:
     return np.concatenate([a_inv, -a_inv @ m[:, 2:]], axis=1)
 
 
+def resize_affine(to_crop: np.ndarray, size: int, crop_size: int = CROP_SIZE) -> np.ndarray:
+    """``to_crop`` (2x3, frame -> ``crop_size`` crop pixels) for the same crop sampled at
+    ``size`` pixels a side (pixel centres kept aligned: x' = (x + 0.5) * size / crop_size - 0.5);
+    float64 [2,3]."""
+    k = size / crop_size
+    m = np.asarray(to_crop, dtype=np.float64).reshape(2, 3) * k
+    m[:, 2] += 0.5 * k - 0.5
+    return m
+
+
 def apply_affine(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
     """Apply a 2x3 affine to points [..., 2] (float64)."""
     p = np.asarray(pts, dtype=np.float64)

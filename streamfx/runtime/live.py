@@ -6,8 +6,9 @@ Threads and hand-offs (each hand-off is a depth-1 latest-wins ``LatestSlot``):
 
 With ``overlap`` (the default) the pipeline runs in two threads split before its expensive stage
 (``Pipeline.split_point``): tracking of frame N+1 overlaps editing of frame N, so throughput is
-set by the slower half instead of the sum. Frames that wait between the halves are latest-wins
-too (counted as dropped: still before the expensive stage).
+set by the slower half instead of the sum. The first half starts a frame only once the second
+took the one before (pull): it tracks the freshest capture while the second half edits, and no
+tracked frame is thrown away (wasted CPU the editor needs) or waits long between the halves.
 
 - capture never blocks: a frame the pipeline has not taken yet is replaced and counted as
   dropped (the only place frames are dropped: before the expensive stage);
@@ -234,6 +235,8 @@ class LiveRunner:
                     self._wait_taken(out)
                     if self._stop.is_set() and len(out):
                         break  # stopping, and the output slot is full: more would be thrown away
+                else:  # start the next frame once the next segment took the previous one
+                    self._wait_pulled(index)
                 frame = inp.get(timeout=0.05)
                 if frame is None:
                     drained = upstream_done.is_set() and not len(inp)
@@ -249,6 +252,17 @@ class LiveRunner:
             self._fail(exc)
         finally:
             self._done[index + 1].set()
+
+    def _wait_pulled(self, index: int) -> None:
+        """Wait until segment ``index + 1`` took the frame segment ``index`` handed it (or the
+        run stops, or that segment ended). The early segment (tracking) then works on the
+        freshest capture while the expensive one works on the previous frame: none of its
+        results is thrown away (that work would only take CPU from the expensive stage) and
+        none waits in the hand-off longer than the rest of the expensive stage's frame."""
+        out, downstream_done = self._slots[index + 1], self._done[index + 1]
+        while not (self._stop.is_set() or downstream_done.is_set()):
+            if out.wait_empty(0.02):
+                return
 
     def _wait_taken(self, out: LatestSlot[Frame]) -> None:
         """Wait up to about one output period (never past stop) until the output took its frame.

@@ -61,7 +61,7 @@ def test_edit_faces_equals_single_edits(group) -> None:
 @pytest.mark.parametrize("effect", sorted(set(EFFECTS) - {"identity"}))
 def test_boxed_effect_equals_the_whole_crop_where_the_face_is(group, effect: str) -> None:
     frame, faces = group
-    ed = MeshEditor("identity")
+    ed = MeshEditor("identity", MeshConfig(output_size=512))
     for face in faces[:3]:
         g = ed.render(frame, face)
         x0, y0, x1, y1 = g.style_region(16)
@@ -81,7 +81,7 @@ def test_the_trackers_crop_is_optional(group) -> None:
     bare = [copy.copy(f) for f in faces]
     for f in bare:
         f.crop = None
-    ed = MeshEditor("sketch")
+    ed = MeshEditor("sketch", MeshConfig(output_size=512))
     assert ed.needs_crop is False
     edits = ed.edit_faces(frame, faces, [None] * 4), ed.edit_faces(frame, bare, [None] * 4)
     for face, with_crop, without in zip(faces, *edits, strict=True):
@@ -91,3 +91,33 @@ def test_the_trackers_crop_is_optional(group) -> None:
         plain = cv2.warpAffine(frame, face.to_crop, (512, 512), flags=cv2.INTER_LINEAR)
         corner = np.abs(without.image[:16, :16].astype(int) - plain[:16, :16])
         assert corner.max() <= 1  # the plain (bilinear) crop around the face
+
+
+@pytest.mark.parametrize("style", sorted(EFFECTS))
+def test_small_faces_are_edited_at_their_own_resolution(group, style: str) -> None:
+    """By default a face's edit comes back at the resolution its crop has in the frame (not at
+    512, only to be shrunk back): composited into the frame it looks like the full 512 edit
+    (blurred over 2 px, a few grey levels apart; pixel for pixel too, but for sketch, whose
+    hatching is drawn at least 3 pixels wide instead of aliasing at 2)."""
+    from streamfx.backends.mesh.lift import affine_scale
+    from streamfx.compose import ComposeConfig, Compositor
+
+    frame, faces = group
+    native, full = MeshEditor(style), MeshEditor(style, MeshConfig(output_size=512))
+    small = native.edit_faces(frame, faces, [None] * 4)
+    big = full.edit_faces(frame, faces, [None] * 4)
+    cfg = ComposeConfig(color_match="none", fade_frames=1)
+    for face, a, b in zip(faces, small, big, strict=True):
+        side = a.image.shape[0]
+        own = 512 / affine_scale(face.to_crop)  # the crop's side in frame pixels
+        assert side == a.alpha.shape[0] == native.output_size_for(face) < 512
+        assert abs(side - own) <= 8 or side == native.work_size_for(face) > own
+        assert b.image.shape == (512, 512, 3)
+        out_a = Compositor(cfg).compose(frame, [face], {face.track_id: a}).astype(np.float32)
+        out_b = Compositor(cfg).compose(frame, [face], {face.track_id: b}).astype(np.float32)
+        on = np.any(out_b != frame, axis=2)
+        assert on.sum() > 200
+        blur_a, blur_b = (cv2.GaussianBlur(o, (0, 0), 2.0) for o in (out_a, out_b))
+        assert np.abs(blur_a - blur_b)[on].mean() < 10.0, side
+        if style != "sketch":
+            assert np.abs(out_a - out_b)[on].mean() < 6.0, side

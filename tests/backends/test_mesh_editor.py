@@ -17,6 +17,8 @@ from streamfx.backends.mesh.paste import paste_edit
 from streamfx.errors import ConfigError, InputError
 from streamfx.geometry.camera import camera_from_angles
 
+FULL_CROP = MeshConfig(output_size=512)  # edits compared pixel for pixel with face.crop
+
 
 @pytest.fixture(scope="module")
 def photo():
@@ -36,7 +38,7 @@ def test_registered_and_implements_the_protocol() -> None:
 
 def test_identity_at_own_camera_reproduces_the_face(photo) -> None:
     img, _, face = photo
-    edit = MeshEditor("identity").edit(img, face)
+    edit = MeshEditor("identity", FULL_CROP).edit(img, face)
     assert edit.image.shape == (512, 512, 3) and edit.image.dtype == np.uint8
     assert edit.alpha.shape == (512, 512) and edit.alpha.dtype == np.float32
     assert edit.depth is not None and edit.depth.dtype == np.float32
@@ -147,7 +149,7 @@ def test_end_to_end_with_the_face_tracker(face_model) -> None:
     tracker.close()
     assert len(faces) == 1
     face = faces[0]
-    ed = MeshEditor("identity")
+    ed = MeshEditor("identity", FULL_CROP)
     edit = ed.edit(img, face)
     mask = edit.alpha > 0.5
     assert psnr(edit.image, face.crop, mask) >= 25.0

@@ -192,8 +192,33 @@ def test_bad_inputs() -> None:
 
 def test_bad_edit_shape(scene) -> None:
     img, face = scene
-    with pytest.raises(InputError, match="512"):
-        Compositor().compose(img, [face], {0: FaceEdit(np.zeros((256, 256, 3), np.uint8))})
+    for bad in (np.zeros((256, 300, 3), np.uint8), np.zeros((8, 8, 3), np.uint8)):
+        with pytest.raises(InputError, match=r"\[s,s,3\].*got uint8"):
+            Compositor().compose(img, [face], {0: FaceEdit(bad)})
+
+
+def test_an_edit_at_fewer_pixels_lands_where_the_full_crop_does(scene) -> None:
+    """A 128-px edit (the crop at a quarter of 512 a side, what an editor returns for a small
+    face) is placed exactly where its 512-px original is: the same frame pixels change, to
+    nearly the same values."""
+    img, face = scene
+    yy, xx = np.mgrid[0:512, 0:512]
+    full = np.stack([xx // 2, yy // 2, (xx + yy) // 4], -1).astype(np.uint8)
+    alpha = np.zeros((512, 512), np.float32)
+    alpha[128:384, 96:416] = 1.0
+    small = cv2.resize(full, (128, 128), interpolation=cv2.INTER_AREA)
+    small_alpha = cv2.resize(alpha, (128, 128), interpolation=cv2.INTER_AREA)
+    cfg = ComposeConfig(fade_frames=1, color_match="none", feather=0.0)
+    out_full = Compositor(cfg).compose(img, [face], {0: FaceEdit(full, alpha=alpha)})
+    out_small = Compositor(cfg).compose(img, [face], {0: FaceEdit(small, alpha=small_alpha)})
+    changed_full = np.any(out_full != img, axis=2)
+    changed_small = np.any(out_small != img, axis=2)
+    assert changed_full.sum() > 1000
+    # a placement off by 3/8 of a small-edit pixel moves 1 % of the edge and adds 0.3 grey levels
+    assert (changed_full ^ changed_small).sum() < 0.005 * changed_full.sum()
+    both = changed_full & changed_small
+    diff = np.abs(out_full[both].astype(int) - out_small[both].astype(int))
+    assert diff.mean() < 1.3
 
 
 def test_overlapping_regions_keep_the_face_blended_before(scene) -> None:

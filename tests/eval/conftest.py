@@ -10,7 +10,6 @@ import zipfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -50,14 +49,11 @@ def talking() -> list[np.ndarray]:
 
 
 def paste(frame: np.ndarray, face, edit) -> np.ndarray:
-    """Blend a FaceEdit (512 crop + alpha) back into ``frame`` (plain alpha, no feather)."""
-    h, w = frame.shape[:2]
-    crop = cv2.warpAffine(edit.image, face.from_crop, (w, h), flags=cv2.INTER_LINEAR)
-    alpha = np.asarray(edit.alpha, np.float32)
-    if alpha.shape != (512, 512):
-        alpha = cv2.resize(alpha, (512, 512), interpolation=cv2.INTER_LINEAR)
-    a = cv2.warpAffine(alpha, face.from_crop, (w, h), flags=cv2.INTER_LINEAR)[..., None]
-    return (a * crop + (1.0 - a) * frame).round().astype(np.uint8)
+    """Blend a FaceEdit (crop + alpha, at any size) back into ``frame`` (plain alpha, no
+    feather): the mesh package's own paste-back."""
+    from streamfx.backends.mesh.paste import paste_edit
+
+    return paste_edit(frame, edit, face.from_crop)
 
 
 @pytest.fixture(scope="session")

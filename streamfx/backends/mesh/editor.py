@@ -24,9 +24,11 @@ from streamfx.backends.mesh.lift import (
     mirror_fill,
     relative_rotation,
     repose,
+    rescale_mesh,
 )
 from streamfx.backends.mesh.styles import apply_effect_boxed, get_effect
 from streamfx.errors import ConfigError, InputError
+from streamfx.face.align import invert_affine, resize_affine
 from streamfx.face.types import Face
 from streamfx.record import FaceEdit
 
@@ -34,9 +36,11 @@ from streamfx.record import FaceEdit
 class MeshEditor(EditorBackend):
     """The ``mesh`` editor backend (implements ``streamfx.backends.base.EditorBackend``).
 
-    ``edit`` returns, in the face's 512x512 crop space: ``image`` (uint8 [512,512,3]),
-    ``alpha`` (float32 [512,512], opacity fading at the mesh border), ``depth`` (float32
-    [w,w] at the working size ``work_size_for(face)``, EG3D-like units, see ``GBuffer``);
+    ``edit`` returns, in the face's crop space at ``s = output_size_for(face)`` pixels a side
+    (512 for a face at least that large in the frame, its own resolution for a smaller one):
+    ``image`` (uint8 [s,s,3]), ``alpha`` (float32 [s,s], opacity fading at the mesh border),
+    ``depth`` (float32 [w,w] at the working size ``work_size_for(face)``, EG3D-like units, see
+    ``GBuffer``);
     ``timings`` holds seconds per sub-stage (lift, render, style).
     Styles are computed only around the face (``GBuffer.style_region``): where alpha is 0 the
     image is the plain crop, unstyled. ``edit_faces`` renders a frame's faces as one batch.
@@ -127,12 +131,18 @@ class MeshEditor(EditorBackend):
         return self._looks[own] if own is not None else self._default
 
     def work_size_for(self, face: Face) -> int:
-        """The working size used for ``face`` (see ``MeshConfig.work_size``)."""
+        """The working size used for ``face`` (see ``MeshConfig.work_size``), at most its
+        output side."""
         c = self.config
-        if c.work_size:
-            return c.work_size
-        native = c.crop_size / max(affine_scale(face.to_crop), 1e-6)
-        return int(np.clip(round(native / 16) * 16, c.min_work, c.max_work))
+        work = c.work_size or int(np.clip(_native(face, c.crop_size), c.min_work, c.max_work))
+        return min(work, c.output_size or c.crop_size)
+
+    def output_size_for(self, face: Face) -> int:
+        """The side of ``face``'s edit (see ``MeshConfig.output_size``)."""
+        c = self.config
+        if c.output_size:
+            return c.output_size
+        return int(np.clip(_native(face, c.crop_size), self.work_size_for(face), c.crop_size))
 
     def reset(self, track_id: int | None = None) -> None:
         """Forget a track's style, cross-fade and smoothing state (all tracks when None)."""
@@ -174,12 +184,19 @@ class MeshEditor(EditorBackend):
         meshes = [self._lift(face, cam) for face, cam in zip(faces, cameras, strict=True)]
         t1 = time.perf_counter()
         n = self.config.crop_size
-        bases = [
-            f.crop if f.crop is not None and f.crop.shape[:2] == (n, n) else None for f in faces
-        ]
+        sides = [self.output_size_for(f) for f in faces]
+        bases, froms = [], []
+        for i, (face, side) in enumerate(zip(faces, sides, strict=True)):
+            crop = face.crop if side == n else None
+            bases.append(crop if crop is not None and crop.shape[:2] == (n, n) else None)
+            if side == n:
+                froms.append(face.from_crop)
+            else:  # the crop at the face's own resolution
+                meshes[i] = rescale_mesh(meshes[i], side / n)
+                froms.append(invert_affine(resize_affine(face.to_crop, side, n)))
         works = [self.work_size_for(f) for f in faces]
-        froms = [f.from_crop for f in faces]
-        gs = render_gbuffers(meshes, frame_rgb, (n, n), works, froms, bases)
+        sizes = [(side, side) for side in sides]
+        gs = render_gbuffers(meshes, frame_rgb, sizes, works, froms, bases)
         times.update(lift=t1 - t0, render=time.perf_counter() - t1)
         return gs
 
@@ -251,9 +268,11 @@ class MeshEditor(EditorBackend):
         at once (no ghosting). The crop follows the face, so the average never lags its place."""
         prev = self._smooth.get(track_id)
         cur = image.astype(np.float32)
-        if prev is None or prev.shape != cur.shape:
+        if prev is None:
             self._smooth[track_id] = cur
             return image
+        if prev.shape != cur.shape:  # the face's output size changed: same crop, resampled
+            prev = cv2.resize(prev, cur.shape[1::-1], interpolation=cv2.INTER_LINEAR)
         diff = cv2.absdiff(cur, prev)
         motion = cv2.GaussianBlur(diff.max(axis=2), (0, 0), 3.0)
         keep = np.clip(1.0 - motion / MOTION_SCALE, 0.0, 1.0) * np.float32(self.smoothing)
@@ -274,6 +293,13 @@ class _Look:
 
 #: Per-pixel change (grey levels, blurred) at which the crop smoothing lets go entirely.
 MOTION_SCALE = 24.0
+
+
+def _native(face: Face, crop_size: int) -> int:
+    """The side the face's crop has in the frame (px), rounded to 16."""
+    if face.to_crop is None:
+        raise InputError("mesh editor needs face.to_crop and face.from_crop (2x3 affines)")
+    return round(crop_size / max(affine_scale(face.to_crop), 1e-6) / 16) * 16
 
 
 def _check_frame(frame: np.ndarray) -> None:

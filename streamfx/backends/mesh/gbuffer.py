@@ -217,18 +217,19 @@ def render_gbuffer(
     base: the output-size image of that background mapping when the caller has it (e.g.
     ``face.crop``), which saves a warp.
     """
-    return render_gbuffers([mesh], texture, size, [work], [background], [base])[0]
+    return render_gbuffers([mesh], texture, [size], [work], [background], [base])[0]
 
 
 def render_gbuffers(
     meshes: list[LiftedMesh],
     texture: np.ndarray,
-    size: tuple[int, int],
+    sizes: list[tuple[int, int]],
     works: list[int],
     backgrounds: list[np.ndarray | None],
     bases: list[np.ndarray | None],
 ) -> list[GBuffer]:
-    """:func:`render_gbuffer` for several meshes on one texture (the faces of one frame).
+    """:func:`render_gbuffer` for several meshes on one texture (the faces of one frame), each
+    at its own output size.
 
     The per-vertex attributes of all meshes are made at once and the per-pixel interpolation
     of every mesh's raster is one gather over their concatenated pixels; each mesh's result is
@@ -236,11 +237,10 @@ def render_gbuffers(
     """
     if not meshes:
         return []
-    h, w = size
     topo = load_topology()
     n_v, n_t = len(topo.canonical), len(topo.triangles)
     fs, shapes, rasters, attrs = [], [], [], []
-    for mesh, work in zip(meshes, works, strict=True):
+    for mesh, (h, w), work in zip(meshes, sizes, works, strict=True):
         f = work / max(h, w)
         shape = (max(1, round(h * f)), max(1, round(w * f)))
         v = mesh.verts.astype(np.float64)
@@ -270,7 +270,7 @@ def render_gbuffers(
     for i, mesh in enumerate(meshes):
         vals = vals_all[splits[i] : splits[i + 1], : attrs[i].shape[1]]
         r, bg, base = rasters[i], backgrounds[i], bases[i]
-        out.append(_finish(mesh, texture, size, fs[i], shapes[i], r, vals, bg, base))
+        out.append(_finish(mesh, texture, sizes[i], fs[i], shapes[i], r, vals, bg, base))
     return out
 
 

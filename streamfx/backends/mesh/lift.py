@@ -53,6 +53,18 @@ class LiftedMesh:
     alt_weight: np.ndarray | None = None
 
 
+def rescale_mesh(mesh: LiftedMesh, k: float) -> LiftedMesh:
+    """``mesh`` in a target image resampled by ``k`` (pixel centres kept aligned: x' =
+    (x + 0.5) k - 0.5; depth scaled alike), e.g. the 512 crop at the face's own resolution."""
+    verts = mesh.verts.astype(np.float64)
+    pivot = np.asarray(mesh.pivot, np.float64).copy()
+    for p in (verts, pivot[None]):
+        p[..., :2] = (p[..., :2] + 0.5) * k - 0.5
+        p[..., 2] *= k
+    out = verts.astype(np.float32)
+    return replace(mesh, verts=out, pivot=pivot, scale=float(mesh.scale) * k)
+
+
 def fit_head_pose(points: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """Similarity fit of the canonical face to ``points`` [>=468,3] (image axes).
 

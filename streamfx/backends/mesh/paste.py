@@ -9,13 +9,19 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from streamfx.face.align import invert_affine, resize_affine
+from streamfx.face.types import CROP_SIZE
 from streamfx.record import FaceEdit
 
 
 def paste_edit(frame: np.ndarray, edit: FaceEdit, from_crop: np.ndarray) -> np.ndarray:
     """Return a copy of ``frame`` (uint8 [H,W,3]) with ``edit`` warped in by ``from_crop``
-    (2x3, crop -> frame) and blended with ``edit.alpha`` (pixels with alpha 0 are untouched)."""
+    (2x3, 512 crop -> frame; an edit of fewer pixels is the same crop resampled) and blended
+    with ``edit.alpha`` (pixels with alpha 0 are untouched)."""
     out = frame.copy()
+    side = edit.image.shape[0]
+    if side != CROP_SIZE:
+        from_crop = invert_affine(resize_affine(invert_affine(from_crop), side))
     alpha = edit.alpha
     if alpha is None:
         alpha = np.ones(edit.image.shape[:2], np.float32)

@@ -215,17 +215,28 @@ def cartoon(
     return out
 
 
-@lru_cache(maxsize=4)
+#: Narrowest hatching period (output pixels): finer stripes would alias into bands.
+MIN_HATCH_PERIOD = 3.0
+
+
+@lru_cache(maxsize=8)
 def _hatch(h: int, w: int, period: float) -> np.ndarray:
-    """Diagonal hatching pattern, uint8 [h,w] in {0,1}."""
-    yy, xx = np.mgrid[0:h, 0:w]
-    return (np.sin((xx + yy) * (2 * np.pi / period)) > 0.4).astype(np.uint8)
+    """Diagonal hatching pattern, uint8 [h,w] in 0..255 (255 on a stroke), its stroke edges
+    anti-aliased over about a pixel."""
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    k = 2 * np.pi / period
+    wave = np.sin((xx + yy) * k)
+    # about one pixel of ramp: the wave changes by at most k * sqrt(2) per pixel along x + y
+    cover = np.clip((wave - 0.4) / (k * np.sqrt(2.0)) + 0.5, 0.0, 1.0)
+    return (cover * 255.0 + 0.5).astype(np.uint8)
 
 
 def _hatch_at(g: GBuffer, period: float) -> np.ndarray:
-    """The hatching of the whole crop, at ``g``'s place in it."""
+    """The hatching of the whole crop (``period`` in pixels of a 512 crop, at least
+    ``MIN_HATCH_PERIOD`` output pixels), at ``g``'s place in it."""
     (h, w), (x0, y0) = g.size, g.origin
-    return _hatch(*g.full_size, period)[y0 : y0 + h, x0 : x0 + w]
+    p = max(period * g.full_size[0] / 512.0, MIN_HATCH_PERIOD)
+    return _hatch(*g.full_size, p)[y0 : y0 + h, x0 : x0 + w]
 
 
 @lru_cache(maxsize=8)
@@ -254,7 +265,7 @@ def sketch(
     blurred = _big(g, cv2.GaussianBlur(inv_small, (0, 0), blur * g.full_work_size[0] / 512.0))
     dodge = cv2.divide(gray, 255 - blurred, scale=256.0)
     shade = np.clip((0.7 - _lambert(g, (-0.5, -0.6, -0.65))) * 2.5, 0.0, 1.0) * g.mask
-    dark = cv2.multiply(_big(g, _to_u8(shade * hatch)), _hatch_at(g, 5.0))
+    dark = cv2.multiply(_big(g, _to_u8(shade * hatch)), _hatch_at(g, 5.0), scale=1.0 / 255.0)
     tone = cv2.subtract(dodge, dark)
     out = cv2.LUT(cv2.merge([tone, tone, tone]), _paper_lut(tuple(paper), float(gamma)))
     _draw_contours(out, g, (70, 66, 62), 0.6, FEATURES)
@@ -347,7 +358,7 @@ def neon(g: GBuffer, dark: float, glow: float, colors: tuple[tuple[int, ...], ..
     f = g.full_work_size[0] / g.full_size[0]
     pts = [np.round(g.contours[n] * f * 16).astype(np.int32) for n in FEATURES]
     cv2.polylines(glow_src, pts, False, 1.0, 2, cv2.LINE_AA, 4)
-    halo = cv2.GaussianBlur(glow_src, (0, 0), glow * f)
+    halo = cv2.GaussianBlur(glow_src, (0, 0), glow * g.full_work_size[0] / 512.0)
     col = (
         base * np.array([0.5, 0.6, 1.0], np.float32)
         + rim[..., None] * c2
