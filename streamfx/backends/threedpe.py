@@ -5,6 +5,16 @@ All faces of a frame go through one ``encode`` and one ``render`` call of the en
 are computed on a background thread: the old style keeps rendering until they are ready, so a
 hot-swap never stalls the stream (``wait_style`` waits for it, for tests and scripts).
 
+A style adapted with ``streamfx adapt`` carries a delta (``delta.safetensors``: the tuned
+prompt branch and E_t norm layers). Its faces run through a network that is the base one with
+those tensors swapped in (``Engine.with_delta``; every other parameter shared, one network per
+distinct delta), its prompt tokens are encoded by that network and cached under the delta's
+hash too. Faces of one frame are batched by network, so per-face styles and cross-fades mix
+adapted and plain styles freely. Engines with the weights baked into exported graphs
+(onnxruntime, TensorRT) cannot take a delta: asking for such a style is a ConfigError that
+names it and says to use ``--engine torch`` (``--engine auto`` picks torch when the starting
+style has a delta).
+
 Weights are our own format (``streamfx weights import 3dpe.pt -o models/3dpe``); the backend
 never falls back to random weights: missing weights are a ``ModelFileError`` that says where to
 get them.
@@ -30,6 +40,7 @@ from streamfx.record import FaceEdit
 if TYPE_CHECKING:
     import torch
 
+    from streamfx.engines.base import Engine
     from streamfx.temporal.triplane import TriplaneSmootherConfig
 
 log = logging.getLogger(__name__)
@@ -97,9 +108,15 @@ def load_reference(path: str | Path) -> np.ndarray:
 
 def reference_path(style: str | Path) -> Path:
     """The reference image of ``style``: an image path as is, else the 3dpe style's reference."""
+    return style_files(style)[0]
+
+
+def style_files(style: str | Path) -> tuple[Path, Path | None, str]:
+    """(reference image, adapted weights or None, name) of ``style``: an image path is its own
+    reference (no delta); a 3dpe style gives its reference and ``delta.safetensors``."""
     p = Path(style)
     if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp", ".bmp"}:
-        return p
+        return p, None, p.name
     from streamfx.backends.styles_catalog import load_style
 
     spec = load_style(str(style))
@@ -108,7 +125,16 @@ def reference_path(style: str | Path) -> Path:
             f"style {spec.name!r} is for the {spec.editor!r} editor, not 3dpe; "
             "pass a 3dpe style or a reference image path"
         )
-    return spec.reference
+    return spec.reference, spec.delta, spec.name
+
+
+def delta_engine_error(style: str, delta: Path, engine: str) -> ConfigError:
+    """The error for an adapted style on an engine that cannot apply its delta."""
+    return ConfigError(
+        f"style {style!r} has adapted weights ({delta}), but the {engine} engine runs exported "
+        f"graphs with the base weights baked in and cannot apply them; use --engine torch "
+        f"(it swaps the adapted tensors in), or pick a style without a delta"
+    )
 
 
 class ThreeDPEBackend(EditorBackend):
@@ -130,6 +156,7 @@ class ThreeDPEBackend(EditorBackend):
         ones). smoothing: the triplane smoother's settings (None: off). The first style is
         ready when the constructor returns."""
         from streamfx.engines import describe_choice, open_engine
+        from streamfx.engines.spec import parse_engine_spec
         from streamfx.temporal.triplane import TriplaneSmoother
 
         found = find_weights(weights)
@@ -140,9 +167,16 @@ class ThreeDPEBackend(EditorBackend):
             )
         self.weights = found
         self.device = resolve_device(device)
+        _, start_delta, start_name = style_files(style)
+        why, kind = "", parse_engine_spec(engine)[0]
+        if start_delta is not None and kind == "auto":
+            engine = "torch" + str(engine)[len("auto") :]  # keeps variants (auto:bf16)
+            why = f" (auto: style {start_name!r} has adapted weights, only torch applies them)"
+        elif start_delta is not None and kind != "torch":  # before a long export
+            raise delta_engine_error(start_name, start_delta, kind)
         self.engine = open_engine(engine, found, device=self.device, max_batch=MAX_BATCH)
         self.engine_name = self.engine.name
-        self.engine_choice = describe_choice(self.engine)
+        self.engine_choice = describe_choice(self.engine) + why
         log.info("3dpe engine: %s", self.engine_choice)
         from streamfx.backends.prompt_cache import PromptTokenCache
 
@@ -161,16 +195,22 @@ class ThreeDPEBackend(EditorBackend):
         self._shown: dict[int, str] = {}  # track id -> style its last frame was rendered in
         self._fades: dict[int, tuple[str, int]] = {}  # track id -> (previous style, frames)
         self._cond = threading.Condition()
-        self._queue: dict[str, torch.Tensor] = {}  # style -> reference, waiting for encoding
+        self._queue: dict[str, tuple] = {}  # style -> (reference, delta, name) to encode
+        self._style_net: dict[str, Engine] = {}  # style -> the network its faces run through
+        self._nets: dict[str, Engine] = {}  # delta sha256 -> the base network + that delta
         self._busy = False  # the prompt thread is encoding one
         self._default_key = ""  # the latest default style asked for
         self._stop = False
         self._error: BaseException | None = None
         self._worker = threading.Thread(target=self._prompt_loop, name="3dpe-prompt", daemon=True)
         self._worker.start()
-        self.set_style(style)
-        if not self.wait_style():
-            raise ConfigError(f"style {style!r}: prompt encoding did not finish")
+        try:
+            self.set_style(style)
+            if not self.wait_style():
+                raise ConfigError(f"style {style!r}: prompt encoding did not finish")
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------------ styles
     def set_style(self, style: str | Path) -> None:
@@ -181,11 +221,11 @@ class ThreeDPEBackend(EditorBackend):
         key = str(style)
         with self._lock:
             ready = key in self._cache
-        ref = None if ready else self._reference(key)
+        job = None if ready else self._prepare(key)
         with self._cond:
             self._default_key = key
-            if ref is not None:
-                self._queue[key] = ref
+            if job is not None:
+                self._queue[key] = job
                 self._cond.notify_all()
         if ready:
             self._use_default(key)
@@ -200,12 +240,12 @@ class ThreeDPEBackend(EditorBackend):
         key = str(style)
         with self._lock:
             ready = key in self._cache
-        ref = None if ready else self._reference(key)
+        job = None if ready else self._prepare(key)
         with self._lock:
             self._track_style[track_id] = key
-        if ref is not None:
+        if job is not None:
             with self._cond:
-                self._queue[key] = ref
+                self._queue[key] = job
                 self._cond.notify_all()
 
     def style_of(self, track_id: int) -> str:
@@ -213,10 +253,44 @@ class ThreeDPEBackend(EditorBackend):
         with self._lock:
             return self._shown.get(track_id) or self._track_style.get(track_id) or self.style
 
-    def _reference(self, key: str) -> torch.Tensor:
+    def _prepare(self, key: str) -> tuple[torch.Tensor, Path | None, str]:
+        """(reference tensor, delta file or None, style name) of style ``key``; what can be
+        checked at once is (an unreadable reference, a delta this engine cannot apply)."""
         from streamfx.editor.preprocess import reference_to_tensor
 
-        return reference_to_tensor(load_reference(reference_path(key)))
+        ref_path, delta, name = style_files(key)
+        if delta is not None:
+            if not self.engine.takes_delta:
+                raise delta_engine_error(name, delta, self.engine_name)
+            if not delta.is_file():
+                raise InputError(f"style {name!r}: its adapted weights {delta} are missing")
+        return reference_to_tensor(load_reference(ref_path)), delta, name
+
+    def _network(self, delta: Path | None, name: str) -> tuple[Engine, bytes]:
+        """(network, prompt-cache key extra) for a style with adapted weights ``delta``: the
+        base engine for None, else the base with the delta swapped in (one per distinct
+        delta, made here on the prompt thread)."""
+        if delta is None:
+            return self.engine, b""
+        from streamfx.engines.delta import read_delta
+
+        tensors, digest = read_delta(delta)
+        extra = f"|delta:{digest}".encode()
+        with self._lock:
+            net = self._nets.get(digest)
+        if net is not None:
+            return net, extra
+        outside = sorted(k for k in tensors if not k.startswith("encoder."))
+        if outside:
+            raise InputError(
+                f"style {name!r}: {delta} adapts {outside[0]}, outside the encoder (a style "
+                "delta holds the prompt branch and E_t tensors, as streamfx adapt writes)"
+            )
+        net = self.engine.with_delta(tensors, f"style {name}")
+        with self._lock:
+            net = self._nets.setdefault(digest, net)
+        log.info("3dpe: style %s runs with adapted weights %s", name, delta)
+        return net, extra
 
     def _use_default(self, key: str) -> None:
         """Make ``key`` (tokens ready) the default."""
@@ -252,24 +326,26 @@ class ThreeDPEBackend(EditorBackend):
                 if self._stop:
                     return
                 key = next(iter(self._queue))
-                ref = self._queue.pop(key)
+                ref, delta, name = self._queue.pop(key)
                 self._busy = True
             error = None
             try:
-                tokens = self.prompt_cache.get(ref)
+                net, extra = self._network(delta, name)
+                tokens = self.prompt_cache.get(ref, extra)
                 if tokens is not None:
                     tokens = tokens.to(self.device)
                 else:
                     with torch.inference_mode():
                         if stream is not None:
                             with torch.cuda.stream(stream):
-                                tokens = self.engine.encode_prompt(ref)
+                                tokens = net.encode_prompt(ref)
                             stream.synchronize()
                         else:
-                            tokens = self.engine.encode_prompt(ref)
-                    self.prompt_cache.put(ref, tokens)
+                            tokens = net.encode_prompt(ref)
+                    self.prompt_cache.put(ref, tokens, extra)
                 with self._lock:
                     self._cache[key] = tokens
+                    self._style_net[key] = net
                 with self._cond:
                     is_default = key == self._default_key
                 if is_default:
@@ -307,19 +383,19 @@ class ThreeDPEBackend(EditorBackend):
             if f.crop is None or f.camera is None:
                 raise InputError("3dpe needs face.crop (512x512) and face.camera (25 numbers)")
         cams = [f.camera if c is None else c for f, c in zip(faces, cameras, strict=True)]
-        tokens, old_tokens, weights = self._face_tokens(faces)
+        new, old_styles, weights = self._face_tokens(faces)
         dev = self.device
         crops = np.stack([np.asarray(f.crop, np.uint8) for f in faces])
         cam_t = torch.as_tensor(np.stack([np.asarray(c, np.float32).reshape(25) for c in cams]))
         with torch.inference_mode():
             # uint8 crosses the bus; normalisation to [-1,1] happens on the device
             images = torch.from_numpy(crops).to(dev).permute(0, 3, 1, 2).float().div(255) * 2 - 1
-            tri = self.engine.encode(images, tokens)
-            timings = dict(self.engine.last_timings)
+            timings: dict[str, float] = {}
+            tri = self._encode(images, new, timings)
             fading = [i for i, w in enumerate(weights) if w < 1.0]
             if fading:  # cross-fade: blend the triplanes of the old and new styles
                 idx = torch.as_tensor(fading, device=tri.device)
-                old = self.engine.encode(images[idx], old_tokens[idx])
+                old = self._encode(images[idx], [old_styles[i] for i in fading], {})
                 w = torch.as_tensor([weights[i] for i in fading], device=tri.device)
                 w = w.to(tri.dtype).view(-1, 1, 1, 1)
                 tri = tri.clone()
@@ -346,11 +422,40 @@ class ThreeDPEBackend(EditorBackend):
             for i in range(len(faces))
         ]
 
-    def _face_tokens(self, faces: list[Face]) -> tuple:
-        """Per face: tokens [N,197,d] of the style it shows, the tokens of the style it fades
-        from, and the weight of the new style (1: no fade). Advances each face's fade."""
+    def _encode(self, images: torch.Tensor, styles: list[tuple], timings: dict) -> torch.Tensor:
+        """Triplanes [N,planes,T,T] of ``images`` [N,3,512,512], face i through its style's
+        network with its tokens (``styles[i]`` = (tokens [1,197,d], network)): one ``encode``
+        call per network (all faces at once when they share one); adds the seconds of the calls
+        to ``timings``."""
         import torch
 
+        groups: dict[int, list[int]] = {}
+        for i, (_, net) in enumerate(styles):
+            groups.setdefault(id(net), []).append(i)
+        out = None
+        for idx in groups.values():
+            net = styles[idx[0]][1]
+            tokens = torch.cat([styles[i][0] for i in idx])
+            if len(idx) == len(styles):
+                return self._timed(net, net.encode(images, tokens), timings)
+            sel = torch.as_tensor(idx, device=images.device)
+            tri = self._timed(net, net.encode(images[sel], tokens), timings)
+            if out is None:
+                out = tri.new_empty((len(styles), *tri.shape[1:]))
+            out[sel] = tri
+        assert out is not None
+        return out
+
+    @staticmethod
+    def _timed(net: Engine, tri: torch.Tensor, timings: dict) -> torch.Tensor:
+        for k, v in net.last_timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+        return tri
+
+    def _face_tokens(self, faces: list[Face]) -> tuple:
+        """Per face: (tokens [1,197,d], network) of the style it shows, the same of the style
+        it fades from, and the weight of the new style (1: no fade). Advances each face's
+        fade."""
         new, old, weights = [], [], []
         with self._lock:
             for f in faces:
@@ -374,10 +479,10 @@ class ThreeDPEBackend(EditorBackend):
                         w = 1.0
                     else:
                         self._fades[tid], prev = (fade[0], done), fade[0]
-                new.append(self._cache[use])
-                old.append(self._cache[prev])
+                new.append((self._cache[use], self._style_net.get(use, self.engine)))
+                old.append((self._cache[prev], self._style_net.get(prev, self.engine)))
                 weights.append(w)
-        return torch.cat(new), torch.cat(old), weights
+        return new, old, weights
 
     @property
     def smoothing(self) -> float:
@@ -412,6 +517,10 @@ class ThreeDPEBackend(EditorBackend):
             self._stop = True
             self._cond.notify_all()
         self._worker.join(timeout=30)
+        with self._lock:
+            nets, self._nets = list(self._nets.values()), {}
+        for net in nets:
+            net.close()
         self.engine.close()
 
 

@@ -244,6 +244,20 @@ class Engine(ABC):
             cam = torch.from_numpy(camera_from_angles()).float()[None].expand(b, -1)
             self.render(tri, cam)
 
+    #: Whether ``with_delta`` works: the torch engine swaps tensors into its network; engines
+    #: that run exported graphs with the weights baked in (onnxruntime, TensorRT) cannot.
+    takes_delta: bool = False
+
+    def with_delta(self, tensors: dict[str, torch.Tensor], label: str = "") -> Engine:
+        """An engine running this one's network with ``tensors`` (adapted weights by parameter
+        name: a style's ``delta.safetensors``) in place of its own, sharing everything else.
+        ``label`` names it (e.g. the style). ConfigError on an engine whose weights are baked
+        into its graphs."""
+        raise ConfigError(
+            f"the {self.name} engine runs exported graphs with the weights baked in, so it "
+            f"cannot apply adapted weights{f' ({label})' if label else ''}; use --engine torch"
+        )
+
     def close(self) -> None:
         """Release sessions and device memory (safe to call twice)."""
 

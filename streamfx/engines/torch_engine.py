@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable
 
 import torch
@@ -101,11 +103,8 @@ class TorchEngine(Engine):
         self.channels_last = channels_last
         if channels_last:
             self.editor.to(memory_format=torch.channels_last)
-        graphs = build_graphs(self.editor, ray_chunk)
-        self._fns: dict[str, Callable[..., tuple[torch.Tensor, ...]]] = {}
-        for name, module in graphs.items():
-            fn = torch.compile(module, mode=compile_mode, dynamic=False) if compile else module
-            self._fns[name] = self._wrap(fn)
+        self.compile, self.compile_mode, self.ray_chunk = compile, compile_mode, ray_chunk
+        self._fns = self._graph_fns(self.editor)
         self.cuda_graphs = cuda_graphs
         self._captured: dict[tuple, _CapturedGraph] = {}
         flags = [str(self.dtype).removeprefix("torch.")]
@@ -113,6 +112,35 @@ class TorchEngine(Engine):
         flags += ["CUDA graphs"] if cuda_graphs else []
         where = torch.cuda.get_device_name(device) if on_cuda else f"CPU {torch.get_num_threads()}t"
         self.label = f"torch {torch.__version__} {where} {' + '.join(flags)}"
+
+    def _graph_fns(self, editor) -> dict[str, Callable[..., tuple[torch.Tensor, ...]]]:
+        """The four graphs of ``editor``, compiled when asked, wrapped for autocast."""
+        fns = {}
+        for name, module in build_graphs(editor, self.ray_chunk).items():
+            fn = (
+                torch.compile(module, mode=self.compile_mode, dynamic=False)
+                if self.compile
+                else module
+            )
+            fns[name] = self._wrap(fn)
+        return fns
+
+    takes_delta = True
+
+    def with_delta(self, tensors: dict[str, torch.Tensor], label: str = "") -> TorchEngine:
+        """This engine's network with ``tensors`` swapped in (``streamfx.engines.delta``): a new
+        engine with the same settings whose network shares every other parameter with this
+        one (only the delta's tensors take new memory). Its compiled graphs and CUDA graphs are
+        its own, made on its first calls. InputError when a tensor does not fit the network."""
+        from streamfx.engines.delta import swap_parameters
+
+        variant = copy.copy(self)
+        variant.editor = swap_parameters(self.editor, tensors, label or "delta")
+        variant._local = threading.local()
+        variant._captured = {}
+        variant._fns = variant._graph_fns(variant.editor)
+        variant.label = f"{self.label} + {label or 'delta'}"
+        return variant
 
     def _wrap(self, fn: Callable) -> Callable[..., tuple[torch.Tensor, ...]]:
         autocast = self.dtype != torch.float32
