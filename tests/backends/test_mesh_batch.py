@@ -121,3 +121,26 @@ def test_small_faces_are_edited_at_their_own_resolution(group, style: str) -> No
         assert np.abs(blur_a - blur_b)[on].mean() < 10.0, side
         if style != "sketch":
             assert np.abs(out_a - out_b)[on].mean() < 6.0, side
+
+
+def test_normals_made_in_the_batch_once_a_style_read_them(group) -> None:
+    """A style that read the normal map gets it made with the other attributes from then on
+    (one gather for the frame's faces), with exactly the pixels of the lazy map."""
+    from streamfx.backends.mesh.gbuffer import render_gbuffers
+    from streamfx.backends.mesh.lift import lift_face
+
+    frame, faces = group
+    meshes = [lift_face(f) for f in faces]
+    args = (frame, [(512, 512)] * 4, [128] * 4, [f.from_crop for f in faces], [None] * 4)
+    lazy = render_gbuffers(meshes, *args)
+    eager = render_gbuffers(meshes, *args, normals=[True, False, True, False])
+    assert [g.made("normals") for g in lazy] == [False] * 4
+    assert [g.made("normals") for g in eager] == [True, False, True, False]
+    for a, b in zip(lazy, eager, strict=True):
+        np.testing.assert_array_equal(a.normals, b.normals)
+        np.testing.assert_array_equal(a.image, b.image)
+        np.testing.assert_array_equal(a.alpha, b.alpha)
+    ed = MeshEditor("bronze")  # reads normals; cartoon does not
+    first, second = (ed.edit_faces(frame, faces, [None] * 4) for _ in "ab")
+    for a, b in zip(first, second, strict=True):
+        np.testing.assert_array_equal(a.image, b.image)

@@ -73,6 +73,7 @@ class MeshEditor(EditorBackend):
         self._fades: dict[int, tuple[_Look, int]] = {}  # track id -> (previous look, frames)
         self._smooth: dict[int, np.ndarray] = {}  # track id -> smoothed crop (float32)
         self._cut = False
+        self._reads_normals: dict[str, bool] = {}  # effect -> it read g.normals last time
         self.set_style(style, crossfade=False)
 
     @property
@@ -196,7 +197,9 @@ class MeshEditor(EditorBackend):
                 froms.append(invert_affine(resize_affine(face.to_crop, side, n)))
         works = [self.work_size_for(f) for f in faces]
         sizes = [(side, side) for side in sides]
-        gs = render_gbuffers(meshes, frame_rgb, sizes, works, froms, bases)
+        # normals in the same gather as the rest for a look that read them before
+        normals = [self._reads_normals.get(self._wanted(f.track_id).effect, False) for f in faces]
+        gs = render_gbuffers(meshes, frame_rgb, sizes, works, froms, bases, normals)
         times.update(lift=t1 - t0, render=time.perf_counter() - t1)
         return gs
 
@@ -250,6 +253,7 @@ class MeshEditor(EditorBackend):
                 self._smooth.pop(track_id, None)
         self._shown[track_id] = look
         image = apply_effect_boxed(look.effect, g, look.params)
+        self._reads_normals[look.effect] = g.made("normals")
         fade = self._fades.get(track_id)
         if fade is None:
             return image

@@ -91,6 +91,10 @@ class GBuffer:
             value = self._maps[name] = self._lazy.pop(name)()
         return value
 
+    def made(self, name: str) -> bool:
+        """Whether map ``name`` ("normals", "surface_uv") exists yet (a lazy one once read)."""
+        return self._maps[name] is not None
+
     @property
     def normals(self) -> np.ndarray:
         return self._map("normals")
@@ -227,9 +231,11 @@ def render_gbuffers(
     works: list[int],
     backgrounds: list[np.ndarray | None],
     bases: list[np.ndarray | None],
+    normals: list[bool] | None = None,
 ) -> list[GBuffer]:
     """:func:`render_gbuffer` for several meshes on one texture (the faces of one frame), each
-    at its own output size.
+    at its own output size. ``normals[i]``: make mesh i's normal map now, in the same gather
+    as the other attributes (for a style known to read it), instead of on first read.
 
     The per-vertex attributes of all meshes are made at once and the per-pixel interpolation
     of every mesh's raster is one gather over their concatenated pixels; each mesh's result is
@@ -240,7 +246,7 @@ def render_gbuffers(
     topo = load_topology()
     n_v, n_t = len(topo.canonical), len(topo.triangles)
     fs, shapes, rasters, attrs = [], [], [], []
-    for mesh, (h, w), work in zip(meshes, sizes, works, strict=True):
+    for i, (mesh, (h, w), work) in enumerate(zip(meshes, sizes, works, strict=True)):
         f = work / max(h, w)
         shape = (max(1, round(h * f)), max(1, round(w * f)))
         v = mesh.verts.astype(np.float64)
@@ -250,8 +256,9 @@ def render_gbuffers(
         rasters.append(rasterize(vw, topo.triangles, shape, cull=False))  # folds stay covered
         fs.append(f)
         shapes.append(shape)
-        attrs.append(_eager_attributes(mesh))
-    # eager columns: uv 0:2, opacity 2, depth 3, and with alt views uv_alt 4:6, alt_weight 6
+        attrs.append(_eager_attributes(mesh, bool(normals and normals[i])))
+    # eager columns: uv 0:2, opacity 2, depth 3, with alt views uv_alt 4:6, alt_weight 6, and
+    # when asked for, the normals last
     width = max(a.shape[1] for a in attrs)
     attr = np.zeros((n_v * len(meshes), width), np.float32)
     for i, a in enumerate(attrs):
@@ -270,19 +277,23 @@ def render_gbuffers(
     for i, mesh in enumerate(meshes):
         vals = vals_all[splits[i] : splits[i + 1], : attrs[i].shape[1]]
         r, bg, base = rasters[i], backgrounds[i], bases[i]
-        out.append(_finish(mesh, texture, sizes[i], fs[i], shapes[i], r, vals, bg, base))
+        eager = bool(normals and normals[i])
+        out.append(_finish(mesh, texture, sizes[i], fs[i], shapes[i], r, vals, bg, base, eager))
     return out
 
 
-def _eager_attributes(mesh: LiftedMesh) -> np.ndarray:
+def _eager_attributes(mesh: LiftedMesh, normals: bool = False) -> np.ndarray:
     """float32 [468,C] the attributes every style reads: uv 0:2, opacity 2, depth 3, and when
-    the mesh has them uv_alt 4:6, alt_weight 6."""
+    the mesh has them uv_alt 4:6, alt_weight 6; with ``normals``, the vertex normals in the
+    last three columns."""
     v = mesh.verts
     depth = 2.7 + (v[:, 2:3].astype(np.float64) - mesh.pivot[2]) / (10.0 * mesh.scale)
     attr = [mesh.uv, vertex_opacity(mesh)[:, None], depth]
     if mesh.uv_alt is not None:
         weight = np.zeros(len(v), np.float32) if mesh.alt_weight is None else mesh.alt_weight
         attr += [mesh.uv_alt, weight[:, None]]
+    if normals:
+        attr.append(vertex_normals(mesh.verts, load_topology().triangles))
     return np.concatenate(attr, 1).astype(np.float32)
 
 
@@ -296,8 +307,10 @@ def _finish(
     vals: np.ndarray,
     background: np.ndarray | None,
     base: np.ndarray | None,
+    eager_normals: bool = False,
 ) -> GBuffer:
-    """One mesh's G-buffer from its raster and interpolated eager attributes."""
+    """One mesh's G-buffer from its raster and interpolated eager attributes (with
+    ``eager_normals``, the normals are their last three columns and the map is made now)."""
     h, w = size
     wh, ww = work_size
     if background is None:
@@ -326,7 +339,10 @@ def _finish(
     topo = load_topology()
 
     def normals() -> np.ndarray:
-        nrm = r.interpolate(vertex_normals(mesh.verts, topo.triangles))
+        if eager_normals:  # interpolated with the rest: the last three columns
+            nrm = vals[:, -3:].copy()
+        else:
+            nrm = r.interpolate(vertex_normals(mesh.verts, topo.triangles))
         nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-6)
         return r.scatter(nrm, 0.0)
 
@@ -342,6 +358,7 @@ def _finish(
         scale=float(mesh.scale),
         uvmap=uvmaps[0] if (wh, ww) == (h, w) else None,
         box=box,
+        normals=normals() if eager_normals else None,
         lazy={"normals": normals, "surface_uv": surface_uv},
     )
 
