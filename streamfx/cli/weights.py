@@ -16,6 +16,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "fetch": (f"{_M}:FetchCommand:run_fetch", "download (resumable, hash-checked) into the cache"),
     "path": (f"{_M}:PathCommand:run_path", "print the local path of a model file (no download)"),
     "import": (f"{_M}:ImportCommand:run_import", "convert an official checkpoint to our format"),
+    "import-live3d": (
+        f"{_M}:ImportLive3DCommand:run_import_live3d",
+        "convert the Live3D-LT teacher (encoder_render_LT_90000.pt) to our format",
+    ),
     "inspect": (f"{_M}:InspectCommand:run_inspect", "describe a checkpoint (keys, shapes)"),
 }
 ALIASES = {"download": "fetch"}
@@ -53,6 +57,20 @@ class ImportCommand:
     """The official 3DPE checkpoint (.pt)."""
     output: Annotated[str | None, tyro.conf.arg(aliases=("-o",), metavar="DIR")] = None
     """Where to write (default: the user cache's 3dpe folder, found from any directory)."""
+
+
+@dataclass
+class ImportLive3DCommand:
+    """``streamfx weights import-live3d FILE [-o DIR]``: strict conversion of the official
+    Live3D-LT weights (the distillation teacher) through an explicit key map to a weights folder
+    (config.json + model.safetensors); unknown, missing or mis-shaped keys are listed."""
+
+    src: Annotated[str, Positional, tyro.conf.arg(metavar="FILE")] = tyro.MISSING
+    """The official Live3D-LT checkpoint (encoder_render_LT_90000.pt)."""
+    output: Annotated[str | None, tyro.conf.arg(aliases=("-o",), metavar="DIR")] = None
+    """Where to write (default: the user cache's live3d-lt folder); never overwritten."""
+    preset: str = "3dpe"
+    """The network widths the checkpoint must match (3dpe is Live3D-LT's)."""
 
 
 @dataclass
@@ -111,6 +129,17 @@ def run_import(cmd: ImportCommand) -> int:
 
     output = Path(cmd.output) if cmd.output else cache_dir() / "3dpe"
     print(import_official(Path(cmd.src), output))
+    return 0
+
+
+def run_import_live3d(cmd: ImportLive3DCommand) -> int:
+    from pathlib import Path
+
+    from streamfx.editor.live3d_lt import import_live3d
+    from streamfx.modelfiles import cache_dir
+
+    output = Path(cmd.output) if cmd.output else cache_dir() / "live3d-lt"
+    print(import_live3d(Path(cmd.src), output, cmd.preset))
     return 0
 
 

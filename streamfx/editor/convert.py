@@ -107,12 +107,17 @@ def read_json(path: Path) -> dict:
     return data
 
 
-def load_official_dicts(path: Path) -> tuple[dict, dict]:
-    """Read an official ``3dpe.pt`` -> (encoder_state_dict, renderer_state_dict)."""
+def load_official_dicts(
+    path: Path, what: str = "official 3DPE checkpoint", hint: str = GET_HINT
+) -> tuple[dict, dict]:
+    """Read an official ``3dpe.pt`` -> (encoder_state_dict, renderer_state_dict).
+
+    ``what``/``hint`` name the checkpoint and how to get it in the errors (the Live3D-LT
+    teacher's ``encoder_render_LT_90000.pt`` has the same two dictionaries)."""
     if not path.is_file():
         raise ModelFileError(
-            f"{path} not found: expected the official 3DPE checkpoint (a dict with "
-            f"{' and '.join(OFFICIAL_KEYS)}); {GET_HINT}"
+            f"{path} not found: expected the {what} (a dict with "
+            f"{' and '.join(OFFICIAL_KEYS)}); {hint}"
         )
     try:
         ck = _torch_load(path)
@@ -133,7 +138,7 @@ def load_official_dicts(path: Path) -> tuple[dict, dict]:
     if not isinstance(ck, dict) or any(k not in ck for k in OFFICIAL_KEYS):
         found = sorted(ck)[:10] if isinstance(ck, dict) else type(ck).__name__
         raise CheckpointError(
-            f"{path} is not an official 3DPE checkpoint: expected a dict with keys "
+            f"{path} is not an {what}: expected a dict with keys "
             f"{list(OFFICIAL_KEYS)}, found {found}"
         )
     for k in OFFICIAL_KEYS:
