@@ -1,5 +1,7 @@
 """Training data: ``streamfx dataset build INPUTS... -o DIR`` makes the official 3DPE layout
-(aligned 512x512 crops + dataset.json with the 25-number camera labels) from photos and videos."""
+(aligned 512x512 crops + dataset.json with the 25-number camera labels) from photos and videos;
+``streamfx dataset teach DIR --style NAME --text "..."`` fills its ``<chunk>_<style>/`` folders
+with a 2-D editor's edits."""
 
 from __future__ import annotations
 
@@ -9,11 +11,16 @@ from typing import Annotated
 import tyro
 
 from streamfx.training.dataset import BuildOptions
+from streamfx.training.teachers import TeachOptions
 
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "build": (
         "streamfx.cli.dataset:BuildCommand:run_build",
         "photos/videos -> aligned crops + dataset.json (resumable)",
+    ),
+    "teach": (
+        "streamfx.cli.dataset:TeachCommand:run_teach",
+        "a 2-D editor (InstructPix2Pix) edits every crop into <chunk>_<style>/ (resumable)",
     ),
 }
 
@@ -49,4 +56,34 @@ def run_build(cmd: BuildCommand) -> int:
     for line in report.lines():
         print(line)
     print(f"{cmd.output}: dataset.json + crops ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+@dataclass
+class TeachCommand(TeachOptions):
+    """``streamfx dataset teach DIR --style NAME --text "..." [--teacher DIR2D] [--batch N]
+    [--seed S]``: run a 2-D editor (a local diffusers edit pipeline, InstructPix2Pix by default)
+    over every crop of the dataset in batches and write the edits to ``<chunk>_<style>/`` with
+    the same file names. Crop i is seeded seed + i; edits already there are skipped, so rerunning
+    the same command continues an interrupted pass."""
+
+    root: Annotated[str, tyro.conf.Positional, tyro.conf.arg(metavar="DIR")] = ""
+    """The dataset folder (from `streamfx dataset build`)."""
+    no_progress: bool = False
+    """No progress bar."""
+
+
+def run_teach(cmd: TeachCommand) -> int:
+    import dataclasses
+
+    from streamfx.errors import ConfigError
+    from streamfx.training.teachers import teach_dataset
+
+    if not cmd.root:
+        raise ConfigError("dataset teach: give the dataset folder (from `streamfx dataset build`)")
+    names = {f.name for f in dataclasses.fields(TeachOptions)}
+    opts = TeachOptions(**{n: getattr(cmd, n) for n in names})
+    report = teach_dataset(cmd.root, opts, progress=not cmd.no_progress)
+    for line in report.lines():
+        print(line)
     return 0

@@ -12,7 +12,8 @@ from the label) or blurred (variance of the crop's Laplacian below ``min_sharpne
 too close to the last kept crop of the same input are skipped as near-duplicates. The build is
 resumable: ``OUT/.build-state.json`` records the inputs done and the frames read of the current
 one, written (atomically, after the images) every ``checkpoint_every`` kept faces; a rerun
-continues from there. Edited ``<chunk>_<style>/`` folders come from a teacher pass.
+continues from there. Edited ``<chunk>_<style>/`` folders come from a teacher pass
+(``streamfx.training.teachers.teach_dataset``, ``streamfx dataset teach``).
 """
 
 from __future__ import annotations
