@@ -1,5 +1,6 @@
 """Settings of a training run (``streamfx train``): a plain dataclass, no torch import, so the
-command line stays quick."""
+command line stays quick. The defaults are the released 3DPE recipe (PAPER.md 4.2-4.4); named
+recipes and TOML recipe files (``--config``) are in ``streamfx.training.recipes``."""
 
 from __future__ import annotations
 
@@ -52,6 +53,37 @@ class TrainConfig:
     """Progress bar with the loss."""
     trainable: tuple[str, ...] = field(default_factory=lambda: TRAINABLE)
     """Parameter-name prefixes that train (the paper's set: E_t and the prompt branch)."""
+    tri_weight: float = 1.0
+    """Weight of the triplane L1 (student vs teacher triplane, when their shapes agree)."""
+    image_weight: float = 1.0
+    """Weight of the image L1 (super-resolved renders)."""
+    raw_weight: float = 1.0
+    """Weight of the raw-image L1 (the volume renders before super-resolution)."""
+    depth_weight: float = 0.5
+    """Weight of the depth L1."""
+    feature_weight: float = 0.0
+    """Weight of the feature-image L1 (0 as released: off; only when the channels agree)."""
+    lpips_weight: float = 2.0
+    """Weight of LPIPS on the image and on the raw image (released run 2.0; needs --lpips)."""
+    lpips: str | None = None
+    """LPIPS weights: a folder with the linear heads (alex.pth or vgg.pth from the lpips
+    package's lpips/weights/v0.1/) and torchvision's backbone file (alexnet-owt-7be5be79.pth or
+    vgg16-397923af.pth), or one file with both; not given: no LPIPS term."""
+    lpips_net: str = "alex"
+    """LPIPS backbone: alex (the recipe's) or vgg."""
+    adv_weight: float = 0.025
+    """Weight of the adversarial term softplus(-D(student image + ref, camera)); 0: no GAN."""
+    adv_start: int = 10000
+    """First step (1-based) with the adversarial term and discriminator updates."""
+    d_lr: float = 1e-5
+    """Discriminator learning rate (Adam, betas 0.5/0.999)."""
+    r1_gamma: float = 1.0
+    """R1 penalty gamma on the real inputs (the 2-D edit and the reference)."""
+    r1_every: int = 1
+    """R1 every N discriminator steps, scaled by N (1 as released; EG3D's lazy R1 uses 16)."""
+    disc_width: int = 0
+    """Discriminator's widest layer (EG3D: 512); 0: by the student's preset (3dpe 512,
+    student 128, tiny 32)."""
 
     def check(self) -> None:
         """ConfigError on bad settings."""
@@ -64,3 +96,29 @@ class TrainConfig:
                 raise ConfigError(f"--{name}: expected >= 1, got {getattr(self, name)}")
         if not self.lr > 0:
             raise ConfigError(f"--lr: expected > 0, got {self.lr}")
+        self.check_recipe()
+
+    def check_recipe(self) -> None:
+        """ConfigError on bad loss and discriminator settings (also without --data/-o)."""
+        for name in WEIGHT_FIELDS + ("r1_gamma",):
+            value = getattr(self, name)
+            if not value >= 0:  # also NaN
+                raise ConfigError(f"--{_flag(name)}: expected >= 0, got {value}")
+        for name in ("adv_start", "r1_every"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"--{_flag(name)}: expected >= 1, got {getattr(self, name)}")
+        if not self.d_lr > 0:
+            raise ConfigError(f"--d-lr: expected > 0, got {self.d_lr}")
+        if self.disc_width < 0:
+            raise ConfigError(f"--disc-width: expected >= 0 (0: by preset), got {self.disc_width}")
+        if self.lpips_net not in ("alex", "vgg"):
+            raise ConfigError(f"--lpips-net: expected alex or vgg, got {self.lpips_net!r}")
+
+
+#: the loss weights (each logged term's weight, see ``TrainConfig``)
+WEIGHT_FIELDS = ("tri_weight", "image_weight", "raw_weight", "depth_weight", "feature_weight",
+                 "lpips_weight", "adv_weight")  # fmt: skip
+
+
+def _flag(name: str) -> str:
+    return name.replace("_", "-")

@@ -11,15 +11,19 @@ of the student's start). Targets: ``recon`` lifts the 2-D edit with the teacher 
 own prompt: our stand-in for Live3D-LT's reconstruction), ``distil`` runs the teacher on
 (input, ref) (distilling e.g. the CPU ``student`` preset from the full network).
 
-Loss (released weights): triplane L1 1.0 (when the shapes agree), image L1 1.0, raw L1 1.0,
-depth L1 0.5, LPIPS 2.0 only when the ``lpips`` package and its weights are present, all at the
-input camera and again at a random camera (yaw +-49 deg, pitch +-26 deg). The adversarial term
-(from step 10k) is not implemented.
+Loss (``streamfx.training.losses``; released weights, each a setting): triplane L1 1.0 (when
+the shapes agree), image L1 1.0, raw L1 1.0, depth L1 0.5, feature L1 0, LPIPS 2.0 on the image
+and the raw image when ``--lpips`` weights are given, all at the input camera and again at a
+random camera (yaw +-49 deg, pitch +-26 deg); from step ``adv_start`` (10k) the adversarial
+term 0.025 against a camera-conditioned discriminator on (image ⊕ reference) trained with the
+non-saturating loss and R1 (``streamfx.training.discriminator``). Its real images are the 2-D
+edits (``recon``) or the teacher's renders (``distil``).
 
 Exact resume: the data order is a permutation per epoch from (seed, epoch), each sample's style
 and reference from (seed, epoch, index), each step's random camera from (seed, step); a
-checkpoint holds the trainable weights, optimiser, scheduler, step, epoch position and the RNG
-states, so a resumed run ends with the same parameters as an uninterrupted one.
+checkpoint holds the trainable weights, optimiser, scheduler, the discriminator and its
+optimiser, step, epoch position and the RNG states, so a resumed run ends with the same
+parameters as an uninterrupted one.
 """
 
 from __future__ import annotations
@@ -41,8 +45,15 @@ from torch import nn
 
 from streamfx.errors import ConfigError, InputError, ModelFileError
 from streamfx.training.config import TRAINABLE, TrainConfig  # noqa: F401 - re-exported
+from streamfx.training.discriminator import discriminator_step, generator_loss
+from streamfx.training.losses import (
+    make_lpips,
+    match_size,
+    render_losses,
+    term_weights,
+    total_loss,
+)
 
-WEIGHTS = {"tri": 1.0, "image": 1.0, "raw": 1.0, "depth": 0.5, "lpips": 2.0}
 YAW_RANGE, PITCH_RANGE = math.radians(49), math.radians(26)
 
 
@@ -115,7 +126,8 @@ def _read(path: Path) -> np.ndarray:
 
 
 def to_batch(samples: list[dict[str, Any]], image_size: int, device: torch.device) -> dict:
-    """Stack samples: images [B,3,S,S] in [-1,1], refs [B,3,224,224] ImageNet, cameras [B,25]."""
+    """Stack samples: images [B,3,S,S] in [-1,1] (input, gt, ref_image), refs [B,3,224,224]
+    ImageNet (ref, gt_ref), cameras [B,25]."""
     from streamfx.editor.preprocess import reference_to_tensor
 
     def images(key: str) -> torch.Tensor:
@@ -129,7 +141,7 @@ def to_batch(samples: list[dict[str, Any]], image_size: int, device: torch.devic
     gt_refs = torch.cat([reference_to_tensor(s["gt"]) for s in samples]).to(device)
     cams = torch.from_numpy(np.stack([s["camera"] for s in samples])).float().to(device)
     return {"input": images("input"), "gt": images("gt"), "ref": refs, "gt_ref": gt_refs,
-            "camera": cams}  # fmt: skip
+            "ref_image": images("ref"), "camera": cams}  # fmt: skip
 
 
 # ----------------------------------------------------------------------------------- model
@@ -183,44 +195,6 @@ def random_camera(batch: int, gen: torch.Generator) -> torch.Tensor:
     return torch.as_tensor(np.asarray(cam, np.float32)).reshape(1, 25).expand(batch, -1)
 
 
-def lpips_fn(device: torch.device) -> Any:
-    """LPIPS-Alex when the ``lpips`` package and its weights are importable, else None."""
-    try:
-        import lpips  # type: ignore[import-not-found]
-
-        return lpips.LPIPS(net="alex", verbose=False).to(device).eval()
-    except Exception:  # not installed or no weights here: the term is left out (logged)
-        return None
-
-
-def _match(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    if x.shape[-2:] != like.shape[-2:]:
-        x = F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
-    return x
-
-
-def render_losses(student: dict, teacher: dict, lp: Any, prefix: str) -> dict[str, torch.Tensor]:
-    """Image, raw, depth (and LPIPS) L1 terms between two renders."""
-    out = {
-        f"{prefix}image": F.l1_loss(student["image"], _match(teacher["image"], student["image"])),
-        f"{prefix}raw": F.l1_loss(
-            student["image_raw"], _match(teacher["image_raw"], student["image_raw"])
-        ),
-        f"{prefix}depth": F.l1_loss(
-            student["image_depth"], _match(teacher["image_depth"], student["image_depth"])
-        ),
-    }
-    if lp is not None:
-        t = _match(teacher["image"], student["image"])
-        out[f"{prefix}lpips"] = lp(student["image"], t).mean()
-    return out
-
-
-def total_loss(terms: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Weighted sum (weights by the term's last name part, see ``WEIGHTS``)."""
-    return sum(WEIGHTS[k.rsplit("/", 1)[-1]] * v for k, v in terms.items())  # type: ignore[return-value]
-
-
 # ----------------------------------------------------------------------------------- loop
 def _dist() -> tuple[int, int, int]:
     """(rank, world size, local rank) from torchrun's environment (0, 1, 0 without it)."""
@@ -272,6 +246,8 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
     if dataset is None:
         cfg.check()
         dataset = EditDataset(cfg.data)
+    else:
+        cfg.check_recipe()
     rank, world, local = _dist()
     device = torch.device(cfg.device)
     if world > 1 and not dist.is_initialized():
@@ -279,6 +255,8 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
         dist.init_process_group(backend)
         if device.type == "cuda":
             device = torch.device("cuda", local)
+    weights = term_weights(cfg)
+    lp = make_lpips(cfg, device, say=rank == 0)  # a missing file fails before any work
     out = Path(cfg.output)
     ckpt_dir = out / "checkpoints"
     if rank == 0:
@@ -300,6 +278,7 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) if warm else 1.0
     )
+    disc, d_opt = make_discriminator(cfg, student, device)
     step, epoch, pos = 0, 0, 0
     latest = ckpt_dir / "latest.pt"
     if cfg.resume:
@@ -312,6 +291,9 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
         student.load_state_dict(ck["model"], strict=False)
         opt.load_state_dict(ck["optimizer"])
         sched.load_state_dict(ck["scheduler"])
+        if disc is not None and "disc" in ck:  # else: the run had not built it yet (same seed)
+            disc.load_state_dict(ck["disc"])
+            d_opt.load_state_dict(ck["disc_optimizer"])
         step, epoch, pos = ck["step"], ck["epoch"], ck["pos"]
         _set_rng_states(ck["rng"])
     module = StudentStep(student)
@@ -319,7 +301,6 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
         from torch.nn.parallel import DistributedDataParallel as DDP
 
         module = DDP(module, device_ids=[local] if device.type == "cuda" else None)
-    lp = lpips_fn(device)
     image_size = student.config.encoder.image_size
     order = torch.randperm(len(dataset), generator=_gen(cfg.seed, epoch)).tolist()
     log_path = out / "log.jsonl"
@@ -344,21 +325,27 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
         cams = [batch["camera"]]
         if cfg.multiview:
             cams.append(random_camera(len(idx), _gen(cfg.seed, 10**6 + step)).to(device))
-        with torch.no_grad():
-            if cfg.target == "recon":
-                t_tok = teacher.encode_prompt(batch["gt_ref"])
-                t_tri = teacher.encode(_resize(batch["gt"], teacher), t_tok)
-            else:
-                t_tok = teacher.encode_prompt(batch["ref"])
-                t_tri = teacher.encode(_resize(batch["input"], teacher), t_tok)
-            t_renders = [teacher.render(t_tri, c) for c in cams]
+        t_tri, t_renders = teacher_targets(teacher, batch, cams, cfg.target)
         tri, renders = module(batch["input"], batch["ref"], cams)
         terms: dict[str, torch.Tensor] = {}
-        if tri.shape == t_tri.shape:
+        if weights["tri"] > 0 and tri.shape == t_tri.shape:
             terms["tri"] = F.l1_loss(tri, t_tri)
         for j, (s_r, t_r) in enumerate(zip(renders, t_renders, strict=True)):
-            terms.update(render_losses(s_r, t_r, lp, "" if j == 0 else "mv/"))
-        loss = total_loss(terms)
+            terms.update(render_losses(s_r, t_r, weights, lp, "" if j == 0 else "mv/"))
+        d_terms: dict[str, torch.Tensor] = {}
+        if disc is not None and step + 1 >= cfg.adv_start:
+            fake = renders[0]["image"]
+            real = batch["gt"] if cfg.target == "recon" else t_renders[0]["image"]
+            ref_image = match_size(batch["ref_image"], fake)
+            d_terms = discriminator_step(
+                disc, d_opt, match_size(real, fake), fake, ref_image, batch["camera"],
+                r1_gamma=cfg.r1_gamma, r1=(step + 1) % cfg.r1_every == 0,
+                r1_every=cfg.r1_every, world=world,
+            )  # fmt: skip
+            terms["adv"] = generator_loss(disc, fake, ref_image, batch["camera"])
+        if not terms:
+            raise ConfigError("every loss term is off (all weights 0, or nothing to compare)")
+        loss = total_loss(terms, weights)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -372,14 +359,15 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
             value = float(v) / world
         first = value if first is None else first
         last = value
-        terms_seen = sorted(terms)
+        logged = {**terms, **{f"disc/{k}": v for k, v in d_terms.items()}}
+        terms_seen = sorted(set(terms_seen) | set(logged))
         if rank == 0:
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{value:.4f}")
             if step % cfg.log_every == 0 or step == cfg.steps:
                 line = {"step": step, "loss": value, "lr": sched.get_last_lr()[0]}
-                line.update({k: float(v.detach()) for k, v in terms.items()})
+                line.update({k: float(v.detach()) for k, v in logged.items()})
                 with open(log_path, "a") as fh:
                     fh.write(json.dumps(line) + "\n")
             if step % cfg.val_every == 0 or step == cfg.steps:
@@ -396,6 +384,10 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
                     "rng": _rng_states(),
                     "config": asdict(cfg),
                 }  # fmt: skip
+                if disc is not None:
+                    disc_state = disc.state_dict().items()
+                    state["disc"] = {k: v.detach().cpu().clone() for k, v in disc_state}
+                    state["disc_optimizer"] = d_opt.state_dict()
                 _atomic_save(state, ckpt_dir / f"step_{step:07d}.pt")
                 _atomic_save(state, latest)
     if bar is not None:
@@ -406,6 +398,40 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
     if world > 1 and dist.is_initialized():
         dist.barrier()
     return TrainResult(step, first, last, time.perf_counter() - t0, out, terms_seen)
+
+
+@torch.no_grad()
+def teacher_targets(
+    teacher: nn.Module, batch: dict, cams: list[torch.Tensor], target: str
+) -> tuple[torch.Tensor, list[dict]]:
+    """The teacher's triplane and renders at ``cams``: lifting the 2-D edit (``recon``, the edit
+    as its own prompt) or running on (input, ref) (``distil``)."""
+    if target == "recon":
+        tokens = teacher.encode_prompt(batch["gt_ref"])
+        tri = teacher.encode(_resize(batch["gt"], teacher), tokens)
+    else:
+        tokens = teacher.encode_prompt(batch["ref"])
+        tri = teacher.encode(_resize(batch["input"], teacher), tokens)
+    return tri, [teacher.render(tri, c) for c in cams]
+
+
+def make_discriminator(
+    cfg: TrainConfig, student: nn.Module, device: torch.device
+) -> tuple[nn.Module | None, torch.optim.Optimizer | None]:
+    """The discriminator and its Adam (lr ``d_lr``, betas 0.5/0.999) when this run reaches
+    ``adv_start`` with a non-zero adversarial weight, else (None, None). Sized to the student's
+    image and width ``disc_width`` (0: by preset); its weights come from (seed) alone."""
+    from streamfx.training.discriminator import Discriminator, disc_width_for
+
+    if cfg.adv_weight == 0 or cfg.adv_start > cfg.steps:
+        return None, None
+    rc = student.config.render_config()
+    resolution = rc.sr_input_resolution * 2 ** len(rc.sr_channels)
+    width = cfg.disc_width or disc_width_for(student.config.preset, resolution)
+    disc = Discriminator(resolution, width, seed=_gen(cfg.seed, 10**9, 1).initial_seed())
+    disc.to(device).requires_grad_(False)
+    d_opt = torch.optim.Adam(disc.parameters(), lr=cfg.d_lr, betas=(0.5, 0.999))
+    return disc, d_opt
 
 
 def _resize(x: torch.Tensor, editor: nn.Module) -> torch.Tensor:
