@@ -190,6 +190,8 @@ class LiveRunner:
                     if wait > 0 and self._stop.wait(wait):
                         break
                     frame.t_capture = time.monotonic()
+                if self.stats.t_first is None:
+                    self.stats.t_first = frame.t_capture
                 self.stats.count("captured")
                 if self._capture_slot.put(frame):
                     self.stats.count("dropped")

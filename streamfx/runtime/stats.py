@@ -99,6 +99,9 @@ class RunStats:
     """``time.process_time()`` at the start: CPU of every thread of the process, MediaPipe's
     inference threads included (which the per-stage thread CPU cannot see)."""
     t_origin: float | None = None
+    t_first: float | None = None
+    """``time.monotonic()`` of the first frame captured (live runs): the rates count from it,
+    so they measure the stream, not the start-up (reported as ``first_output_s``)."""
     t_end: float | None = None
     first_output_s: float | None = None
     max_output_gap_s: float = 0.0
@@ -182,10 +185,16 @@ class RunStats:
     def elapsed(self) -> float:
         return (self.t_end or time.monotonic()) - self.t_start
 
+    @property
+    def streamed(self) -> float:
+        """Seconds from the first frame captured (else the start) to the end: what the fps
+        figures divide by."""
+        return (self.t_end or time.monotonic()) - (self.t_first or self.t_start)
+
     def summary(self) -> dict[str, Any]:
         """Plain numbers: counts, fps in/processed/out, latency ms percentiles, per-stage ms."""
         with self.lock:
-            dt = max(self.elapsed, 1e-9)
+            dt = max(self.streamed, 1e-9)
             stages = {
                 name: {
                     "mean_ms": s.mean * 1e3,
@@ -199,7 +208,8 @@ class RunStats:
                 if name in stages:
                     stages[name]["cpu_ms"] = s.mean * 1e3
             return {
-                "elapsed_s": dt,
+                "elapsed_s": self.elapsed,
+                "streamed_s": dt,
                 "captured": self.captured,
                 "processed": self.processed,
                 "sent": self.sent,

@@ -110,6 +110,9 @@ def test_fast_source_slow_pipeline_drops_before_pipeline_with_bounded_latency() 
     assert s["latency_ms"]["max"] < 0.5 * s["elapsed_s"] * 1e3, s["latency_ms"]
     assert s["stages"]["slow"]["p50_ms"] >= 40
     assert s["fps_out"] > 35  # the output clock ran at the source fps, repeating frames
+    # rates count from the first frame captured, so start-up does not lower them
+    assert stats.t_start <= stats.t_first and 0 < s["streamed_s"] <= s["elapsed_s"]
+    assert s["fps_in"] == s["captured"] / s["streamed_s"]
     assert s["repeated"] > 0 and s["edit"] == "passthrough"
     table = format_timings(stats)
     assert "edit (passthrough)" in table and "slow" in table and "dropped" in table
