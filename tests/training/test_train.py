@@ -97,12 +97,14 @@ def test_resumed_run_equals_uninterrupted(small, tmp_path: Path) -> None:
 def test_torchrun_two_gloo_processes(small, tmp_path: Path) -> None:
     out = tmp_path / "ddp"
     run = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    cmd = [*run, "-m", "streamfx.cli.main", *_argv(small, out, "--steps", "2", "--batch", "1")]
+    argv = _argv(small, out, "--steps", "2", "--batch", "1", "--adv-start", "2")
+    cmd = [*run, "-m", "streamfx.cli.main", *argv]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.count("step 2:") == 1  # rank 0 reports
     assert len(_losses(out)) == 2 and (out / "final" / "model.safetensors").is_file()
+    assert "adv" in _lines(out)[1]  # the discriminator's gradients averaged over the processes
 
 
 def _official_lpips(folder: Path) -> Path:
