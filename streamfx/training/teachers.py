@@ -229,6 +229,8 @@ def teach_dataset(
     sources, outputs = [], []
     for rel, _ in labels:
         chunk, _, name = str(rel).partition("/")
+        if not chunk or not name or "/" in name:
+            raise InputError(f"{root}/dataset.json: expected names like 00000/img.png, got {rel!r}")
         sources.append(root / rel)
         outputs.append(root / f"{chunk}_{opts.style}" / name)
     missing = [str(p) for p in sources if not p.is_file()]
