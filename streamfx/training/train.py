@@ -427,6 +427,11 @@ def make_discriminator(
         return None, None
     rc = student.config.render_config()
     resolution = rc.sr_input_resolution * 2 ** len(rc.sr_channels)
+    if resolution < 8 or resolution & (resolution - 1):
+        raise ConfigError(
+            f"--adv-weight: the discriminator needs a power-of-2 image side >= 8, these weights "
+            f"render {resolution}; train without it (--adv-weight 0)"
+        )
     width = cfg.disc_width or disc_width_for(student.config.preset, resolution)
     disc = Discriminator(resolution, width, seed=_gen(cfg.seed, 10**9, 1).initial_seed())
     disc.to(device).requires_grad_(False)
