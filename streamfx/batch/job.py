@@ -5,6 +5,11 @@ worker process) and each Ray task, so every path writes the same bytes. The outp
 (not an input, not an existing file without ``force``, container/encoder/pixel format) before
 the pipeline is built; it is written atomically. A still image gives a still image (or a video
 of ``runtime.duration`` seconds); offline edits are fully edited from frame 0 (no fade-in).
+
+The style's ``[defaults]`` (style.toml: strength, pose correction, smoothing) apply as in the
+live camera (``offline_controls``), under the settings given explicitly: a
+``--temporal.edit-smoothing`` other than its default (flag or ``--config`` file) and
+``--temporal.no-smooth-triplanes`` (smoothing off) win over the style's smoothing.
 """
 
 from __future__ import annotations
@@ -169,6 +174,7 @@ def edit_file(
     fps = config.source.fps or rt.default_fps
     built = build_pipeline(config)
     try:
+        controls = attach_offline_controls(config, built)
         source = open_source(job.input, fps=fps, strict=job.strict, loop=to_video)
     except BaseException:
         built.pipeline.close()
@@ -186,9 +192,8 @@ def edit_file(
         by_time = max(1, round(rt.duration * float(config.source.fps or info.fps or fps)))
         max_frames = min(max_frames, by_time) if max_frames else by_time
     if on_ready is not None:
-        on_ready(
-            f"{built.reason}\n{info.description} -> {built.pipeline.describe()} -> {job.output}"
-        )
+        line = f"{built.reason}\n{info.description} -> {built.pipeline.describe()} -> {job.output}"
+        on_ready(line + (f"\n{controls}" if controls else ""))
     runner = OfflineRunner(
         source,
         built.pipeline,
@@ -205,6 +210,56 @@ def edit_file(
     if on_stats is not None:
         on_stats(stats)
     return result
+
+
+def offline_controls(config: PipelineConfig, backend: Any) -> tuple[Any, dict[str, str]] | None:
+    """The controls an offline edit runs with, as the live camera would start them: the style's
+    ``[defaults]`` (``streamfx.runtime.controls.catalog_defaults``), with the smoothing the
+    settings give explicitly winning over the style's; the rest as the editor is (its own
+    smoothing and cross-fade), at full strength, no pose correction, every face the tracker
+    keeps. Pose correction applies from a track's first frame (no easing in, as offline edits
+    are fully edited from frame 0). -> (ControlState, {control: where its value came from}), or
+    None when nothing differs from the editor's own settings (no style defaults, no explicit
+    smoothing)."""
+    from streamfx.runtime.controls import ControlState, catalog_defaults
+    from streamfx.temporal.config import TemporalConfig
+
+    style = config.editor.style
+    values: dict[str, float] = dict(catalog_defaults(style)) if style else {}
+    origin = {key: f"style {style}" for key in values}
+    t = config.temporal
+    if not t.smooth_triplanes:
+        values["smoothing"], origin["smoothing"] = 0.0, "--temporal.no-smooth-triplanes"
+    elif t.edit_smoothing != TemporalConfig().edit_smoothing:
+        values["smoothing"], origin["smoothing"] = t.edit_smoothing, "--temporal.edit-smoothing"
+    if not values or backend is None:
+        return None
+    start = ControlState(
+        smoothing=backend.smoothing,
+        crossfade_frames=backend.crossfade_frames,
+        pose_ease_frames=0,
+        landmark_smoothing=t.smooth_landmarks,
+    )
+    return dataclasses.replace(start, **values), origin
+
+
+def attach_offline_controls(config: PipelineConfig, built: Any) -> str:
+    """Give the pipeline's edit stage the ``offline_controls`` of ``config`` (when any); -> a
+    line saying which values apply and where they came from ("" when none)."""
+    from streamfx.runtime.controls import LiveControls
+    from streamfx.runtime.stages import EditStage
+
+    found = offline_controls(config, built.backend)
+    if found is None:
+        return ""
+    state, origin = found
+    controls = LiveControls(state)
+    for stage in built.pipeline.stages:
+        if isinstance(stage, EditStage):
+            stage.controls = controls
+    return "controls: " + ", ".join(
+        f"{key} {getattr(state, key):g} ({where})" for key, where in origin.items()
+    )
 
 
 def _image_suffixes() -> tuple[str, ...]:
