@@ -123,11 +123,8 @@ def install(
 ) -> StyleSpec:
     """Build style ``name`` with ``fill(folder)`` in a temporary folder under ``root``, validate
     it, then move it into place (replacing an existing one only with ``force``)."""
-    check_name(name)
-    base = styles_root(root)
-    target = base / name
-    if target.exists() and not force:
-        raise ConfigError(f"style {name!r} exists at {target}; pass --force to replace it")
+    target = check_free(name, root, force)
+    base = target.parent
     base.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".incoming-{name}-", dir=base))
     try:
@@ -143,6 +140,34 @@ def install(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return parse_style(target)
+
+
+def check_free(name: str, root: str | Path | None = None, force: bool = False) -> Path:
+    """The folder style ``name`` will be written to; ConfigError when a style is there already
+    (unless ``force``). For a check before a long job (an adaptation) as well as at the end."""
+    check_name(name)
+    target = styles_root(root) / name
+    if target.exists() and not force:
+        raise ConfigError(f"style {name!r} exists at {target}; pass --force to replace it")
+    return target
+
+
+def amend_style(
+    folder: str | Path, *, description: str = "", defaults: dict[str, float] | None = None
+) -> StyleSpec:
+    """Set the description and ``[defaults]`` (merged over the ones there) of the style in
+    ``folder``; its style.toml is checked, then replaced in one rename."""
+    from streamfx.config import read_toml
+    from streamfx.fileio import atomic_write
+
+    path = Path(folder) / "style.toml"
+    data = read_toml(path)
+    if description:
+        data["description"] = description
+    if defaults:
+        data["defaults"] = {**data.get("defaults", {}), **check_defaults(path, defaults)}
+    atomic_write(path, toml_text(data).encode())
+    return parse_style(Path(folder))
 
 
 def add_reference_style(

@@ -1,6 +1,6 @@
-"""Styles: list, show, add (from a reference image or a text prompt), remove, export, import,
-and render thumbnails. User styles live in the user styles folder (``streamfx styles list``
-prints where); built-in ones are package data."""
+"""Styles: list, show, add (from a reference image, a text prompt or adapted to (input, edited)
+pairs), remove, export, import, and render thumbnails. User styles live in the user styles
+folder (``streamfx styles list`` prints where); built-in ones are package data."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "show": (f"{_M}:ShowCommand:run_show", "everything about one style"),
     "add": (
         f"{_M}:AddCommand:run_add",
-        "make a style from a reference image (--reference) or words (--text + --teacher)",
+        "make a style from a reference image (--reference), words (--text + --teacher) or "
+        "by adapting the network to (input, edited) pairs (--pairs)",
     ),
     "remove": (f"{_M}:RemoveCommand:run_remove", "delete a user style"),
     "export": (f"{_M}:ExportCommand:run_export", "write a style to FILE.zip"),
@@ -47,7 +48,12 @@ class AddCommand:
     """``streamfx styles add NAME --reference IMG`` (an image prompt, the official form), or
     ``streamfx styles add NAME --text "..." --teacher DIR [--portrait IMG] [--candidates N]``: a
     diffusers image-editing pipeline (InstructPix2Pix by default) edits a portrait once and the
-    edit becomes the reference; seed, guidance and teacher are recorded in style.toml."""
+    edit becomes the reference; seed, guidance and teacher are recorded in style.toml. Or
+    ``streamfx styles add NAME --pairs DIR [--base WEIGHTS] [--steps N]``: few-shot adaptation
+    (the same as ``streamfx adapt``) of the prompt branch and E_t's norm layers to about ten
+    (input, edited) pairs, with a progress bar and the loss; the style keeps the first edit as
+    its reference and the tuned tensors as delta.safetensors (applied by the 3DPE editor on
+    --engine torch)."""
 
     name: _NAME = ""
     """Name of the new style (letters, digits, - and _)."""
@@ -55,6 +61,12 @@ class AddCommand:
     """Reference image: a portrait in the target style (the 3DPE image prompt)."""
     text: str | None = None
     """Edit instruction, e.g. "turn him into a bronze statue" (needs --teacher)."""
+    pairs: str | None = None
+    """Folder of (input, edited) pairs to adapt to: input/NAME.png and edited/NAME.png (aligned
+    512 crops, e.g. from streamfx dataset build; optional dataset.json camera labels)."""
+    base: str | None = None
+    """--pairs: the 3DPE weights folder to adapt (default: the installed weights, see streamfx
+    weights)."""
     teacher: str | None = None
     """Local diffusers pipeline folder (with model_index.json) that edits the portrait."""
     portrait: str | None = None
@@ -64,10 +76,16 @@ class AddCommand:
     sheet."""
     pick: int = 1
     """Which candidate (1-based) becomes the reference."""
-    seed: int = 0
-    """Seed of the first candidate."""
-    steps: int = 20
-    """Denoising steps of the teacher."""
+    seed: int | None = None
+    """--text: seed of the first candidate (default 0); --pairs: seed of the sampling and random
+    cameras (default 42, as streamfx adapt)."""
+    steps: int | None = None
+    """--text: denoising steps of the teacher (default 20); --pairs: optimiser steps (default
+    200, as streamfx adapt)."""
+    lr: float = 1e-4
+    """--pairs: AdamW learning rate."""
+    batch: int = 2
+    """--pairs: pairs per step."""
     guidance: float = 7.5
     """Text guidance scale."""
     image_guidance: float = 1.5
@@ -75,7 +93,7 @@ class AddCommand:
     size: int = 512
     """Side of the square portrait given to the teacher."""
     device: str = "cpu"
-    """Where the teacher runs (cpu, cuda, cuda:N)."""
+    """Where the teacher (--text) or the adaptation (--pairs) runs (cpu, cuda, cuda:N)."""
     description: str = ""
     """One line for listings."""
     strength: float | None = None
@@ -88,6 +106,8 @@ class AddCommand:
     """Styles folder to write into (default: the user styles folder)."""
     force: bool = False
     """Replace an existing style of that name."""
+    progress: bool = True
+    """--pairs: a progress bar with the loss."""
 
     def defaults(self) -> dict[str, float]:
         """The ``[defaults]`` the options give (unset ones left out)."""
@@ -193,16 +213,26 @@ def run_show(cmd: ShowCommand) -> int:
 
 
 def run_add(cmd: AddCommand) -> int:
+    from dataclasses import replace
+
     from streamfx.errors import ConfigError
     from streamfx.styles_store import add_reference_style, check_name
 
     check_name(cmd.name)
-    if (cmd.reference is None) == (cmd.text is None):
-        raise ConfigError("styles add: give exactly one of --reference IMG or --text TEXT")
-    if cmd.text is not None:
+    given = [cmd.reference is not None, cmd.text is not None, cmd.pairs is not None]
+    if sum(given) != 1:
+        raise ConfigError(
+            "styles add: give exactly one of --reference IMG, --text TEXT or --pairs DIR"
+        )
+    if cmd.base is not None and cmd.pairs is None:
+        raise ConfigError("styles add: --base goes with --pairs")
+    if cmd.pairs is not None:
+        spec = _add_adapted(cmd)
+    elif cmd.text is not None:
         from streamfx.styles_text import add_text_style
 
-        spec = add_text_style(cmd)
+        steps = 20 if cmd.steps is None else cmd.steps
+        spec = add_text_style(replace(cmd, steps=steps, seed=cmd.seed or 0))
     else:
         if cmd.teacher or cmd.portrait:
             raise ConfigError("styles add: --teacher and --portrait go with --text")
@@ -217,6 +247,47 @@ def run_add(cmd: AddCommand) -> int:
         )
     print(f"style {spec.name!r} ({spec.editor}) written to {spec.folder}")
     return 0
+
+
+def _add_adapted(cmd: AddCommand):
+    """``styles add NAME --pairs DIR``: ``streamfx.training.adapt.adapt`` on the pairs, then
+    the style's description and [defaults] when given. Everything that can be checked is
+    checked before the (long) adaptation."""
+    from pathlib import Path
+
+    from streamfx.backends.styles_catalog import check_defaults
+    from streamfx.backends.threedpe import WEIGHTS_HINT, find_weights
+    from streamfx.errors import ConfigError, ModelFileError
+    from streamfx.styles_store import amend_style, check_free
+
+    if cmd.teacher or cmd.portrait:
+        raise ConfigError(
+            "styles add: --teacher and --portrait go with --text (the weights that lift the "
+            "edits of an adaptation: streamfx adapt --teacher WEIGHTS)"
+        )
+    check_free(cmd.name, cmd.dir, cmd.force)
+    defaults = check_defaults(Path(f"{cmd.name}/style.toml"), cmd.defaults())
+    base = find_weights(cmd.base)
+    if base is None:
+        raise ModelFileError(
+            f"styles add --pairs: no 3DPE weights at {cmd.base or 'the usual places'}; "
+            f"{WEIGHTS_HINT} (or give --base WEIGHTS)"
+        )
+    from streamfx.training.adapt import adapt
+
+    options = {"steps": cmd.steps, "seed": cmd.seed}
+    spec, res = adapt(
+        cmd.pairs, cmd.name, base, lr=cmd.lr, batch=cmd.batch, device=cmd.device,
+        root=cmd.dir, force=cmd.force, progress=cmd.progress,
+        **{k: v for k, v in options.items() if v is not None},
+    )  # fmt: skip
+    print(
+        f"adapted {res.step} steps in {res.seconds:.1f} s: loss {res.first_loss:.4f} -> "
+        f"{res.last_loss:.4f}"
+    )
+    if cmd.description or defaults:
+        spec = amend_style(spec.folder, description=cmd.description, defaults=defaults)
+    return spec
 
 
 def run_remove(cmd: RemoveCommand) -> int:
