@@ -2,10 +2,11 @@
 
 The key is the hash of the preprocessed reference (the exact [1,3,224,224] tensor the prompt
 encoder sees, so the same image gives the same key wherever it lives), the hash of the weights
-folder's files (memoised per file size and modification time, so a weights file is read once)
-and the engine's name. Entries are ``KEY.safetensors`` files in ``prompt_cache_dir()``, written
-to a temporary name and renamed, so a reader never sees half a file; an unreadable entry is
-ignored and recomputed.
+folder's files (memoised per file size and modification time, so a weights file is read once),
+the engine's name and, for a style with adapted weights, the sha256 of its delta (``extra``:
+its prompt branch is not the base one). Entries are ``KEY.safetensors`` files in
+``prompt_cache_dir()``, written to a temporary name and renamed, so a reader never sees half a
+file; an unreadable entry is ignored and recomputed.
 """
 
 from __future__ import annotations
