@@ -104,6 +104,7 @@ class TorchEngine(Engine):
         if channels_last:
             self.editor.to(memory_format=torch.channels_last)
         self.compile, self.compile_mode, self.ray_chunk = compile, compile_mode, ray_chunk
+        self._eager: frozenset[str] = frozenset()  # graphs run without compile / CUDA graphs
         self._fns = self._graph_fns(self.editor)
         self.cuda_graphs = cuda_graphs
         self._captured: dict[tuple, _CapturedGraph] = {}
@@ -117,10 +118,9 @@ class TorchEngine(Engine):
         """The four graphs of ``editor``, compiled when asked, wrapped for autocast."""
         fns = {}
         for name, module in build_graphs(editor, self.ray_chunk).items():
+            compiled = self.compile and name not in self._eager
             fn = (
-                torch.compile(module, mode=self.compile_mode, dynamic=False)
-                if self.compile
-                else module
+                torch.compile(module, mode=self.compile_mode, dynamic=False) if compiled else module
             )
             fns[name] = self._wrap(fn)
         return fns
@@ -131,13 +131,16 @@ class TorchEngine(Engine):
         """This engine's network with ``tensors`` swapped in (``streamfx.engines.delta``): a new
         engine with the same settings whose network shares every other parameter with this
         one (only the delta's tensors take new memory). Its compiled graphs and CUDA graphs are
-        its own, made on its first calls. InputError when a tensor does not fit the network."""
+        its own, made on its first calls, except the prompt graph's: it runs eagerly (once per
+        style, on the backend's prompt thread, where no compile or capture should happen).
+        InputError when a tensor does not fit the network."""
         from streamfx.engines.delta import swap_parameters
 
         variant = copy.copy(self)
         variant.editor = swap_parameters(self.editor, tensors, label or "delta")
         variant._local = threading.local()
         variant._captured = {}
+        variant._eager = frozenset({"prompt"})
         variant._fns = variant._graph_fns(variant.editor)
         variant.label = f"{self.label} + {label or 'delta'}"
         return variant
@@ -158,7 +161,7 @@ class TorchEngine(Engine):
             args = tuple(
                 a.contiguous(memory_format=torch.channels_last) if a.ndim == 4 else a for a in args
             )
-        if not self.cuda_graphs:
+        if not self.cuda_graphs or name in self._eager:
             return self._fns[name](*args)
         key = (name, *(tuple(a.shape) for a in args))
         graph = self._captured.get(key)
