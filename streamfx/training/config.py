@@ -24,9 +24,11 @@ class TrainConfig:
     weights: str | None = None
     """Student start: a converted weights folder (config.json + model.safetensors)."""
     teacher_weights: str | None = None
-    """Teacher weights folder (default: a frozen copy of the student's start)."""
+    """Teacher: a Live3D-LT folder (streamfx weights import-live3d; the released recipe's, for
+    --target recon) or a 3DPE weights folder (default: a frozen copy of the student's start)."""
     target: str = "recon"
-    """recon (teacher lifts the 2-D edit) or distil (teacher runs on input + ref)."""
+    """recon (the teacher lifts the 2-D edit: Live3D-LT reconstructs it; a 3DPE teacher takes it
+    as its own prompt) or distil (a 3DPE teacher runs on input + ref)."""
     steps: int = 1000
     """Optimiser steps in all."""
     batch: int = 2

@@ -6,10 +6,13 @@ chunk, ref = a random image of that style folder, camera = the input's label).
 
 Networks: the student ``PortraitEditor`` (any preset; ``--weights`` or random init) trains only
 E_t (``Final_encoder``) and the prompt branch (``Ref_encoder``: MAE + cross-attention) with
-AdamW; the teacher is a frozen ``PortraitEditor`` (``--teacher-weights``, default: a frozen copy
-of the student's start). Targets: ``recon`` lifts the 2-D edit with the teacher (the edit as its
-own prompt: our stand-in for Live3D-LT's reconstruction), ``distil`` runs the teacher on
-(input, ref) (distilling e.g. the CPU ``student`` preset from the full network).
+AdamW. The teacher is frozen (``load_teacher``): ``--teacher-weights`` names either a Live3D-LT
+folder (``streamfx weights import-live3d``; the released recipe's ``rec_net``) or a 3DPE weights
+folder; without it, a frozen copy of the student's start. Targets: ``recon`` lifts the 2-D edit
+gt: with Live3D-LT exactly as released, triplane ``reconstruct(gt)`` and its renders; with a 3DPE
+teacher, the edit as its own prompt (a stand-in). ``distil`` runs a 3DPE teacher on (input, ref)
+(distilling e.g. the CPU ``student`` preset from the full network); Live3D-LT has no prompt
+branch, so it cannot be a ``distil`` teacher (``check_teacher``).
 
 Loss (``streamfx.training.losses``; released weights, each a setting): triplane L1 1.0 (when
 the shapes agree), image L1 1.0, raw L1 1.0, depth L1 0.5, feature L1 0, LPIPS 2.0 on the image
@@ -238,9 +241,16 @@ class TrainResult:
     terms: list[str]
 
 
-def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None) -> TrainResult:
+def train(
+    cfg: TrainConfig,
+    editor: nn.Module | None = None,
+    dataset: Any = None,
+    *,
+    label: str = "train",
+) -> TrainResult:
     """Run (or resume) training as ``cfg`` says; returns the step reached and the losses.
-    ``editor``/``dataset``: ready objects instead of ``cfg.weights``/``cfg.data`` (adaptation)."""
+    ``editor``/``dataset``: ready objects instead of ``cfg.weights``/``cfg.data`` (adaptation);
+    ``label``: the progress bar's name."""
     import torch.distributed as dist
 
     if dataset is None:
@@ -248,6 +258,7 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
         dataset = EditDataset(cfg.data)
     else:
         cfg.check_recipe()
+    check_teacher(cfg)  # before any work: a Live3D-LT teacher cannot distil
     rank, world, local = _dist()
     device = torch.device(cfg.device)
     if world > 1 and not dist.is_initialized():
@@ -266,11 +277,7 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
     student = editor if editor is not None else load_editor(cfg.weights, cfg.preset)
     student.renderer.unfold_styles()
     student.to(device)
-    if cfg.teacher_weights:
-        teacher = load_editor(cfg.teacher_weights, cfg.preset).to(device)
-    else:
-        teacher = copy.deepcopy(student)
-    teacher.eval().requires_grad_(False)
+    teacher = load_teacher(cfg, student, device)
     names = set_trainable(student, tuple(cfg.trainable))
     params = [p for n, p in student.named_parameters() if n in names]
     opt = torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.999), weight_decay=0.01)
@@ -308,7 +315,7 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
     if cfg.progress and rank == 0:
         from tqdm import tqdm
 
-        bar = tqdm(total=cfg.steps, initial=step, desc="train", unit="step")
+        bar = tqdm(total=cfg.steps, initial=step, desc=label, unit="step")
     first = last = None
     terms_seen: list[str] = []
     t0 = time.perf_counter()
@@ -400,13 +407,55 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
     return TrainResult(step, first, last, time.perf_counter() - t0, out, terms_seen)
 
 
+def check_teacher(cfg: TrainConfig) -> bool:
+    """Whether ``cfg.teacher_weights`` is a Live3D-LT folder; ``ConfigError`` when it is and the
+    target is ``distil`` (Live3D-LT has no prompt branch to run on (input, ref))."""
+    if not cfg.teacher_weights:
+        return False
+    from streamfx.training.teachers import is_live3d_folder
+
+    if not is_live3d_folder(cfg.teacher_weights):
+        return False
+    if cfg.target == "distil":
+        raise ConfigError(
+            f"--teacher-weights {cfg.teacher_weights} is a Live3D-LT reconstructor, which has no "
+            "prompt branch: --target distil runs the teacher on (input, reference) and needs "
+            "3DPE weights. Pass --teacher-weights with a 3DPE weights folder (e.g. the full "
+            "network's, from `streamfx weights import`), or --target recon to lift the 2-D "
+            "edits with Live3D-LT"
+        )
+    return True
+
+
+def load_teacher(cfg: TrainConfig, student: nn.Module, device: torch.device) -> nn.Module:
+    """The frozen teacher on ``device``: the Live3D-LT reconstructor when
+    ``cfg.teacher_weights`` is a Live3D-LT folder, the 3DPE editor of that folder otherwise, and
+    without it a frozen copy of ``student`` as it is now (the run's start)."""
+    if check_teacher(cfg):
+        from streamfx.training.teachers import load_reconstructor
+
+        teacher = load_reconstructor(cfg.teacher_weights, str(device))
+    elif cfg.teacher_weights:
+        teacher = load_editor(cfg.teacher_weights, cfg.preset).to(device)
+    else:
+        teacher = copy.deepcopy(student)
+    return teacher.eval().requires_grad_(False)
+
+
 @torch.no_grad()
 def teacher_targets(
     teacher: nn.Module, batch: dict, cams: list[torch.Tensor], target: str
 ) -> tuple[torch.Tensor, list[dict]]:
-    """The teacher's triplane and renders at ``cams``: lifting the 2-D edit (``recon``, the edit
-    as its own prompt) or running on (input, ref) (``distil``)."""
-    if target == "recon":
+    """The teacher's triplane and renders at ``cams``. ``recon`` lifts the 2-D edit gt: a
+    Live3D-LT teacher as released (``reconstruct(gt)``), a 3DPE one with the edit as its own
+    prompt; ``distil`` runs a 3DPE teacher on (input, ref)."""
+    from streamfx.editor.live3d_lt import Live3DReconstructor
+
+    if isinstance(teacher, Live3DReconstructor):
+        if target != "recon":
+            raise ConfigError("a Live3D-LT teacher has no prompt branch: use --target recon")
+        tri = teacher.reconstruct(_resize(batch["gt"], teacher))
+    elif target == "recon":
         tokens = teacher.encode_prompt(batch["gt_ref"])
         tri = teacher.encode(_resize(batch["gt"], teacher), tokens)
     else:
