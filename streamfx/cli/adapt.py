@@ -1,6 +1,7 @@
 """``streamfx adapt --pairs DIR --name STYLE --base WEIGHTS``: few-shot adaptation of the prompt
 branch and E_t's norm layers on about ten (input, edited) pairs; writes the style (reference +
-delta.safetensors) and prints the time and the loss."""
+delta.safetensors) and prints the time, the loss and its terms. The training losses, LPIPS when
+--lpips weights are given, no adversarial term (PAPER.md 4.5)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ class Command:
     base: str | None = None
     """Base 3DPE weights folder (default: the installed weights, see streamfx weights)."""
     teacher: str | None = None
-    """Weights that lift the edits to target triplanes (default: a frozen copy of the base)."""
+    """What lifts the edits to target triplanes: a Live3D-LT folder (streamfx weights
+    import-live3d) or 3DPE weights (default: a frozen copy of the base)."""
+    lpips: str | None = None
+    """LPIPS weights, as for streamfx train --lpips (a folder with alex.pth and
+    alexnet-owt-7be5be79.pth, or one file); not given: no LPIPS term."""
     steps: int = 200
     """Optimiser steps."""
     lr: float = 1e-4
@@ -51,11 +56,23 @@ def run(cmd: Command) -> int:
         )
     spec, res = adapt(
         cmd.pairs, cmd.name, base, steps=cmd.steps, lr=cmd.lr, batch=cmd.batch, seed=cmd.seed,
-        device=cmd.device, teacher=cmd.teacher, root=cmd.dir, force=cmd.force,
+        device=cmd.device, teacher=cmd.teacher, lpips=cmd.lpips, root=cmd.dir, force=cmd.force,
         progress=cmd.progress,
     )  # fmt: skip
     print(
         f"adapted {res.step} steps in {res.seconds:.1f} s: loss {res.first_loss:.4f} -> "
         f"{res.last_loss:.4f}; style {spec.name!r} at {spec.folder}"
     )
+    print(terms_line(res.terms))
     return 0
+
+
+def terms_line(terms: list[str]) -> str:
+    """The loss terms of an adaptation in one line (the random-camera copies folded)."""
+    names = sorted({t.rsplit("/", 1)[-1] for t in terms})
+    line = "loss terms: " + ", ".join(names)
+    if any(t.startswith("mv/") for t in terms):
+        line += " (also at a random camera)"
+    if "lpips" not in names:
+        line += "; no LPIPS (--lpips WEIGHTS adds it)"
+    return line

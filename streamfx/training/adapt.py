@@ -4,11 +4,16 @@ tuned tensors as ``delta.safetensors`` (only those tensors, so the file stays sm
 
 Pairs folder: ``DIR/input/NAME.png`` and ``DIR/edited/NAME.png`` (aligned 512 crops, e.g. from
 ``streamfx dataset build``), and optionally ``DIR/dataset.json`` with their camera labels
-(``"input/NAME.png"``); without it the frontal camera is used. Same losses as training, no GAN.
+(``"input/NAME.png"``); without it the frontal camera is used.
+
+Losses (``adapt_config``): those of training with their released weights, target ``recon``, at
+the pairs' cameras and a random one, LPIPS when weights are given (``lpips``; none given: no
+LPIPS term and no notice), and no adversarial term (PAPER.md 4.5), whatever the step count.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ import numpy as np
 import torch
 
 from streamfx.errors import InputError
+from streamfx.training.config import TrainConfig
 
 #: what adapts: the prompt branch and E_t's LayerNorms
 ADAPT_PREFIXES = ("encoder.Ref_encoder.",)
@@ -82,30 +88,33 @@ def adapt(
     seed: int = 42,
     device: str = "cpu",
     teacher: str | Path | None = None,
+    lpips: str | Path | None = None,
     work: str | Path | None = None,
     root: str | Path | None = None,
     force: bool = False,
     progress: bool = True,
+    settings: TrainConfig | None = None,
 ) -> tuple[Any, Any]:
     """Adapt ``base`` weights to the pairs and write style ``name``; (style spec, TrainResult).
-    ``teacher``: the weights that lift the edits to target triplanes (default: frozen ``base``)."""
+    ``teacher``: what lifts the edits to target triplanes, a Live3D-LT or 3DPE weights folder
+    (default: frozen ``base``); ``lpips``: LPIPS weights (as ``streamfx train --lpips``);
+    ``work``: keep the run folder (log.jsonl) there; ``settings``: loss weights to start from
+    (see ``adapt_config``)."""
     import tempfile
 
     from safetensors.torch import save_file
 
     from streamfx.styles_store import add_reference_style, check_name
-    from streamfx.training.train import TrainConfig, load_editor, train
+    from streamfx.training.train import load_editor, train
 
     check_name(name)
     data = PairsDataset(pairs)
     editor = load_editor(str(base), "tiny")
     names = adapt_names(editor)
     with tempfile.TemporaryDirectory(prefix="streamfx-adapt-") as tmp:
-        cfg = TrainConfig(
-            data=str(pairs), output=str(work or Path(tmp) / "run"), steps=steps, batch=batch,
-            lr=lr, seed=seed, device=device, target="recon", multiview=True,
-            checkpoint_every=10**9, val_every=10**9, log_every=1, progress=progress,
-            trainable=tuple(names), teacher_weights=str(teacher) if teacher else None,
+        cfg = adapt_config(
+            pairs, work or Path(tmp) / "run", names, steps=steps, lr=lr, batch=batch, seed=seed,
+            device=device, teacher=teacher, lpips=lpips, progress=progress, settings=settings,
         )  # fmt: skip
         result = train(cfg, editor=editor, dataset=data)
         params = dict(editor.named_parameters())
@@ -129,6 +138,37 @@ def adapt(
             force=force,
         )
     return spec, result
+
+
+def adapt_config(
+    pairs: str | Path,
+    output: str | Path,
+    names: list[str],
+    *,
+    steps: int = 200,
+    lr: float = 1e-4,
+    batch: int = 2,
+    seed: int = 42,
+    device: str = "cpu",
+    teacher: str | Path | None = None,
+    lpips: str | Path | None = None,
+    progress: bool = True,
+    settings: TrainConfig | None = None,
+) -> TrainConfig:
+    """The ``TrainConfig`` of an adaptation: ``settings`` (default: ``TrainConfig()``, the
+    released loss weights) with the pairs, the run, the tuned ``names``, target ``recon`` and
+    the arguments set, LPIPS on when weights are given (``lpips`` or ``settings.lpips``; else
+    its weight 0: no term, no notice), and the adversarial term off (weight 0): the adaptation
+    recipe (PAPER.md 4.5) has no GAN, whatever ``settings.adv_start``."""
+    start = settings if settings is not None else TrainConfig()
+    lp = str(lpips) if lpips else start.lpips
+    return dataclasses.replace(
+        start, data=str(pairs), output=str(output), steps=steps, batch=batch, lr=lr, seed=seed,
+        device=device, target="recon", checkpoint_every=10**9, val_every=10**9, log_every=1,
+        progress=progress, resume=False, trainable=tuple(names),
+        teacher_weights=str(teacher) if teacher else start.teacher_weights,
+        lpips=lp, lpips_weight=start.lpips_weight if lp else 0.0, adv_weight=0.0,
+    )  # fmt: skip
 
 
 def load_delta(editor: torch.nn.Module, path: str | Path) -> list[str]:

@@ -241,16 +241,9 @@ class TrainResult:
     terms: list[str]
 
 
-def train(
-    cfg: TrainConfig,
-    editor: nn.Module | None = None,
-    dataset: Any = None,
-    *,
-    label: str = "train",
-) -> TrainResult:
+def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None) -> TrainResult:
     """Run (or resume) training as ``cfg`` says; returns the step reached and the losses.
-    ``editor``/``dataset``: ready objects instead of ``cfg.weights``/``cfg.data`` (adaptation);
-    ``label``: the progress bar's name."""
+    ``editor``/``dataset``: ready objects instead of ``cfg.weights``/``cfg.data`` (adaptation)."""
     import torch.distributed as dist
 
     if dataset is None:
@@ -315,7 +308,7 @@ def train(
     if cfg.progress and rank == 0:
         from tqdm import tqdm
 
-        bar = tqdm(total=cfg.steps, initial=step, desc=label, unit="step")
+        bar = tqdm(total=cfg.steps, initial=step, desc="train", unit="step")
     first = last = None
     terms_seen: list[str] = []
     t0 = time.perf_counter()

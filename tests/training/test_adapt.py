@@ -1,5 +1,6 @@
 """``streamfx adapt``: a few steps on tiny pairs lower the loss; the style (reference + delta of
-the prompt branch and E_t's norms) loads."""
+the prompt branch and E_t's norms) loads; no adversarial term even past its start step (PAPER.md
+4.5); --lpips passes LPIPS weights through, and without them the output is quiet about it."""
 
 from __future__ import annotations
 
@@ -7,17 +8,17 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 import torch
 
 from streamfx.backends.styles_catalog import load_style
 from streamfx.cli.main import main
 
 
-def test_adaptation_lowers_loss_and_writes_a_style(
-    tmp_path: Path, tiny_dataset_maker, monkeypatch, capsys
-) -> None:
+@pytest.fixture()
+def setup(tmp_path: Path, tiny_dataset_maker, monkeypatch) -> dict[str, Path]:
+    """Two tiny (input, edited) pairs at 128, base and teacher weights, user folders in tmp."""
     from streamfx.editor import PortraitEditor, get_preset
-    from streamfx.training.adapt import adapt_names, load_delta
 
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setenv("STREAMFX_ENGINE_CACHE", str(tmp_path / "engines"))
@@ -31,11 +32,36 @@ def test_adaptation_lowers_loss_and_writes_a_style(
     base = PortraitEditor(cfg).save_pretrained(tmp_path / "base")
     torch.manual_seed(1)
     teacher = PortraitEditor(cfg).save_pretrained(tmp_path / "teacher")
+    return {"pairs": pairs, "base": base, "teacher": teacher}
+
+
+def _lpips_weights(folder: Path) -> Path:
+    """Random LPIPS-alex weights in the official files (as tests/training/test_lpips.py)."""
+    from streamfx.training.lpips import LPIPS
+
+    torch.manual_seed(3)
+    sd = LPIPS("alex").state_dict()
+    folder.mkdir()
+    torch.save({k: v for k, v in sd.items() if k.startswith("features.")},
+               folder / "alexnet-owt-7be5be79.pth")  # fmt: skip
+    torch.save({k: v.abs() for k, v in sd.items() if k.startswith("lin")}, folder / "alex.pth")
+    return folder
+
+
+def test_adaptation_lowers_loss_and_writes_a_style(setup, capsys) -> None:
+    from streamfx.editor import PortraitEditor
+    from streamfx.training.adapt import adapt_names, load_delta
+
+    pairs, base, teacher = setup["pairs"], setup["base"], setup["teacher"]
     argv = ["adapt", "--pairs", str(pairs), "--name", "gold2", "--base", str(base)]
     argv += ["--teacher", str(teacher)]
     assert main(argv + ["--steps", "6", "--lr", "3e-3", "--no-progress"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "adapted 6 steps" in out and "loss" in out
+    assert "LPIPS term off" not in captured.err and "train:" not in captured.err
+    assert "loss terms: depth, image, raw, tri (also at a random camera); no LPIPS" in out
+    assert "adv" not in out
     spec = load_style("gold2")
     assert spec.editor == "3dpe" and spec.delta is not None and spec.delta.is_file()
     assert spec.source["last_loss"] < spec.source["first_loss"]
@@ -47,3 +73,41 @@ def test_adaptation_lowers_loss_and_writes_a_style(
     fresh = PortraitEditor.from_pretrained(base).state_dict()
     assert any(not torch.equal(editor.state_dict()[n], fresh[n]) for n in names)
     assert json.loads(json.dumps(spec.source))["kind"] == "adapted"
+
+
+def test_no_adversarial_term_past_its_start_and_lpips_passed_through(setup, tmp_path: Path):
+    """Settings that would start the adversarial term at step 1 (weight 0.5): adaptation still
+    runs without it and without a discriminator; the LPIPS weights given are used."""
+    from streamfx.training.adapt import adapt
+    from streamfx.training.config import TrainConfig
+
+    work = tmp_path / "work"
+    settings = TrainConfig(adv_start=1, adv_weight=0.5, r1_every=1)
+    _, res = adapt(
+        setup["pairs"], "gold3", setup["base"], steps=3, batch=1, teacher=setup["teacher"],
+        lpips=_lpips_weights(tmp_path / "lpips"), work=work, root=tmp_path / "styles",
+        progress=False, settings=settings,
+    )  # fmt: skip
+    lines = [json.loads(s) for s in (work / "log.jsonl").read_text().splitlines()]
+    assert len(lines) == 3 and res.step == 3
+    for line in lines:
+        assert not any(k == "adv" or k.startswith("disc/") for k in line), line
+        assert {"lpips", "raw_lpips", "mv/lpips", "tri", "image"} <= set(line)
+    assert "adv" not in res.terms and "lpips" in res.terms
+    assert "disc" not in torch.load(work / "checkpoints" / "latest.pt", weights_only=False)
+
+
+def test_cli_lpips_flag(setup, tmp_path: Path, capsys) -> None:
+    argv = ["adapt", "--pairs", str(setup["pairs"]), "--name", "gold4", "--base",
+            str(setup["base"]), "--steps", "1", "--batch", "1", "--no-progress",
+            "--lpips", str(_lpips_weights(tmp_path / "lpips"))]  # fmt: skip
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "loss terms: depth, image, lpips, raw, raw_lpips, tri (also at a random camera)" in out
+    assert "no LPIPS" not in out
+    missing = tmp_path / "nope"
+    assert main([*argv[:-1], str(missing), "--name", "gold5"]) == 2
+    assert f"{missing}: no such file or folder" in capsys.readouterr().err
+    assert load_style("gold4").delta is not None
+    with pytest.raises(Exception, match="gold5"):
+        load_style("gold5")  # nothing written for the failed run
