@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -47,24 +48,41 @@ def talk(tmp_path_factory) -> Path:
 
 
 def _start_and_signal(
-    argv: list[str], folder: Path, sig: int, min_bytes: int = 30_000, wait_s: float = 0.0
+    argv: list[str], folder: Path, sig: int, after_frames: int = 20, wait_s: float = 0.0
 ) -> subprocess.CompletedProcess:
-    """Run ``argv``; once its temporary output holds ``min_bytes`` (and ``wait_s`` more
-    seconds passed), send ``sig``."""
+    """Run ``argv``; once its progress bar (stderr) counted ``after_frames`` frames, or, with
+    ``after_frames=0``, once its temporary output exists (and ``wait_s`` more seconds passed),
+    send ``sig``. Progress, not the file's size: a muxer may hold packets back."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err: list[str] = []
+    done = [0]
+
+    def read_stderr() -> None:
+        for chunk in iter(lambda: proc.stderr.read(64), ""):
+            err.append(chunk)
+            counts = re.findall(r"(\d+)/\d+ \[", "".join(err[-4:]))
+            if counts:
+                done[0] = max(done[0], int(counts[-1]))
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        temps = list(folder.glob(".*.tmp.*"))
-        if temps and temps[0].stat().st_size >= min_bytes:
+        if after_frames and done[0] >= after_frames:
+            break
+        if not after_frames and list(folder.glob(".*.tmp.*")):
             time.sleep(wait_s)
             break
-        time.sleep(0.02)
+        time.sleep(0.01)
     if proc.poll() is not None:
-        out, err = proc.communicate()
-        raise AssertionError(f"ended before it could be interrupted:\n{out}\n{err}")
+        out = proc.stdout.read()
+        reader.join(timeout=10)
+        raise AssertionError(f"ended before it could be interrupted:\n{out}\n{''.join(err)}")
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
+    out = proc.stdout.read()
+    proc.wait(timeout=120)
+    reader.join(timeout=10)
+    return subprocess.CompletedProcess(argv, proc.returncode, out, "".join(err))
 
 
 def _media(path: Path) -> tuple[int, float, float]:
@@ -79,7 +97,7 @@ def _media(path: Path) -> tuple[int, float, float]:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_interrupt_leaves_nothing_under_the_final_name(face_model, talk, tmp_path, sig) -> None:
     out = tmp_path / "o.mp4"
-    argv = [*STREAMFX, "edit", str(talk), "-o", str(out), "--style", "sketch", "--no-progress"]
+    argv = [*STREAMFX, "edit", str(talk), "-o", str(out), "--style", "sketch", "--progress"]
     done = _start_and_signal(argv, tmp_path, sig)
     assert done.returncode == 130, done.stderr
     m = re.search(r"stopped after (\d+) of 250 frames; nothing written to", done.stdout)
@@ -89,7 +107,7 @@ def test_interrupt_leaves_nothing_under_the_final_name(face_model, talk, tmp_pat
 
 def test_keep_partial_is_playable_with_the_audio_cut(face_model, talk, tmp_path) -> None:
     out = tmp_path / "o.mp4"
-    argv = [*STREAMFX, "edit", str(talk), "-o", str(out), "--style", "sketch", "--no-progress"]
+    argv = [*STREAMFX, "edit", str(talk), "-o", str(out), "--style", "sketch", "--progress"]
     done = _start_and_signal([*argv, "--keep-partial"], tmp_path, signal.SIGINT)
     assert done.returncode == 130, done.stderr
     n = int(re.search(r"stopped after (\d+) of 250", done.stdout).group(1))
@@ -102,7 +120,7 @@ def test_keep_partial_is_playable_with_the_audio_cut(face_model, talk, tmp_path)
 
 def test_sigkill_leaves_nothing_under_the_final_name(face_model, talk, tmp_path) -> None:
     out = tmp_path / "o.mp4"
-    argv = [*STREAMFX, "edit", str(talk), "-o", str(out), "--style", "sketch", "--no-progress"]
+    argv = [*STREAMFX, "edit", str(talk), "-o", str(out), "--style", "sketch", "--progress"]
     done = _start_and_signal(argv, tmp_path, signal.SIGKILL)
     assert done.returncode == -signal.SIGKILL
     assert not out.exists() and not Path(f"{out}.partial").exists()
