@@ -41,10 +41,13 @@ class EditorBackend(ABC):
     smoothing: float = 0.0
     """Live smoothing of the edit over time, 0 (off) .. 1 (a live control; unused by backends
     without temporal state)."""
+    takes_adapted: bool = False
+    """Whether styles with adapted weights (``delta.safetensors``) can run here (the 3DPE
+    backend on the torch engine); the live controls offer only those that can."""
 
     @abstractmethod
     def edit(self, frame_rgb: np.ndarray, face: Face, camera: np.ndarray | None = None) -> FaceEdit:
-        """Edit ``face`` of ``frame_rgb``: a FaceEdit in the face's 512x512 crop space."""
+        """Edit ``face`` of ``frame_rgb``: a FaceEdit in the face's crop space (see FaceEdit)."""
 
     def edit_faces(
         self, frame_rgb: np.ndarray, faces: list[Face], cameras: list[np.ndarray | None]

@@ -176,6 +176,7 @@ class ThreeDPEBackend(EditorBackend):
             raise delta_engine_error(start_name, start_delta, kind)
         self.engine = open_engine(engine, found, device=self.device, max_batch=MAX_BATCH)
         self.engine_name = self.engine.name
+        self.takes_adapted = self.engine.takes_delta
         self.engine_choice = describe_choice(self.engine) + why
         log.info("3dpe engine: %s", self.engine_choice)
         from streamfx.backends.prompt_cache import PromptTokenCache

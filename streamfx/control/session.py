@@ -25,13 +25,16 @@ def attach_controls(pipeline: Pipeline, controls: LiveControls) -> Any:
     return backend
 
 
-def style_entries(editor: str | None) -> list[StyleEntry]:
-    """The catalog's styles usable with ``editor`` (all when None or a third-party editor)."""
+def style_entries(editor: str | None, adapted: bool = True) -> list[StyleEntry]:
+    """The catalog's styles usable with ``editor`` (all when None or a third-party editor);
+    without ``adapted``, none that carries adapted weights (an engine that cannot apply them)."""
     from streamfx.backends.styles_catalog import list_styles
 
     specs = list_styles()
     if editor in {s.editor for s in specs}:
         specs = [s for s in specs if s.editor == editor]
+    if not adapted:
+        specs = [s for s in specs if s.delta is None]
     return [StyleEntry(s.name, s.editor, s.thumbnail) for s in specs]
 
 
@@ -48,7 +51,7 @@ def live_controls(
     config's smoothing and cross-fade, offer the running editor's styles, and every stage
     reads them. -> (controls, editor backend, styles)."""
     backend = built.backend
-    styles = style_entries(backend.name) if backend is not None else []
+    styles = style_entries(backend.name, backend.takes_adapted) if backend is not None else []
     controls = make_controls(
         backend,
         styles,

@@ -214,9 +214,11 @@ def test_engines_with_baked_weights_refuse_a_delta_clearly(tiny_weights, referen
     with pytest.raises(ConfigError, match="--engine torch"):
         backend.set_track_style(3, "adapted")
     assert backend.style == str(reference) and not backend.style_pending
+    assert backend.takes_adapted is False  # the live controls do not offer adapted styles
     backend.close()
     auto = ThreeDPEBackend("adapted", weights=tiny_weights, engine="auto")
     assert auto.engine_name == "torch" and "adapted weights" in auto.engine_choice
+    assert auto.takes_adapted is True
     auto.close()
 
 
