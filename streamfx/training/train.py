@@ -6,13 +6,16 @@ chunk, ref = a random image of that style folder, camera = the input's label).
 
 Networks: the student ``PortraitEditor`` (any preset; ``--weights`` or random init) trains only
 E_t (``Final_encoder``) and the prompt branch (``Ref_encoder``: MAE + cross-attention) with
-AdamW. The teacher is frozen (``load_teacher``): ``--teacher-weights`` names either a Live3D-LT
-folder (``streamfx weights import-live3d``; the released recipe's ``rec_net``) or a 3DPE weights
-folder; without it, a frozen copy of the student's start. Targets: ``recon`` lifts the 2-D edit
-gt: with Live3D-LT exactly as released, triplane ``reconstruct(gt)`` and its renders; with a 3DPE
-teacher, the edit as its own prompt (a stand-in). ``distil`` runs a 3DPE teacher on (input, ref)
-(distilling e.g. the CPU ``student`` preset from the full network); Live3D-LT has no prompt
-branch, so it cannot be a ``distil`` teacher (``check_teacher``).
+AdamW. ``--weights`` may also name a Live3D-LT folder: as released, the student then starts from
+it loaded non-strictly (``student_from_live3d``: encoder and renderer from it, the prompt branch
+and cross-attention fresh). The teacher is frozen (``load_teacher``): ``--teacher-weights``
+names either a Live3D-LT folder (``streamfx weights import-live3d``; the released recipe's
+``rec_net``) or a 3DPE weights folder; without it, a frozen copy of the student's start.
+Targets: ``recon`` lifts the 2-D edit gt: with Live3D-LT exactly as released, triplane
+``reconstruct(gt)`` and its renders; with a 3DPE teacher, the edit as its own prompt (a
+stand-in). ``distil`` runs a 3DPE teacher on (input, ref) (distilling e.g. the CPU ``student``
+preset from the full network); Live3D-LT has no prompt branch, so it cannot be a ``distil``
+teacher (``check_teacher``).
 
 Loss (``streamfx.training.losses``; released weights, each a setting): triplane L1 1.0 (when
 the shapes agree), image L1 1.0, raw L1 1.0, depth L1 0.5, feature L1 0, LPIPS 2.0 on the image
@@ -36,6 +39,7 @@ import json
 import math
 import os
 import random
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -46,7 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from streamfx.errors import ConfigError, InputError, ModelFileError
+from streamfx.errors import CheckpointError, ConfigError, InputError, ModelFileError
 from streamfx.training.config import TRAINABLE, TrainConfig  # noqa: F401 - re-exported
 from streamfx.training.discriminator import discriminator_step, generator_loss
 from streamfx.training.losses import (
@@ -159,6 +163,83 @@ def load_editor(weights: str | None, preset: str) -> Any:
     return PortraitEditor(preset)
 
 
+#: least share (by value count) of the student's encoder (E_low, E_high, E_t) and renderer that a
+#: Live3D-LT start must fill; below it the folder does not fit its own config
+LIVE3D_MIN_FIT = 0.5
+
+
+def load_student(cfg: TrainConfig, say: bool = True) -> Any:
+    """The student at the run's start: ``cfg.weights`` (a 3DPE weights folder, or a Live3D-LT
+    folder: ``student_from_live3d``, its one-line report on stderr when ``say``), else a random
+    ``cfg.preset``."""
+    if cfg.weights:
+        from streamfx.training.teachers import is_live3d_folder
+
+        if is_live3d_folder(cfg.weights):
+            student, line = student_from_live3d(cfg.weights)
+            if say:
+                print(f"train: {line}", file=sys.stderr)
+            return student
+    return load_editor(cfg.weights, cfg.preset)
+
+
+def _groups(names: list[str]) -> str:
+    """Parameter names summarised by module (``encoder.X``, ``renderer``), in first-seen order."""
+    keys = (".".join(n.split(".")[:2]) if n.startswith("encoder.") else n.split(".")[0]
+            for n in names)  # fmt: skip
+    return ", ".join(dict.fromkeys(keys)) or "nothing"
+
+
+def student_from_live3d(folder: str | Path) -> tuple[Any, str]:
+    """(student, report line): a ``PortraitEditor`` of the Live3D-LT folder's config with every
+    tensor of the folder that fits by name and shape loaded (E_low, E_high, E_t, renderer) and
+    the rest fresh (the prompt branch: MAE + cross-attention), as the released recipe starts its
+    student (``strict=False``). ``CheckpointError`` when less than ``LIVE3D_MIN_FIT`` of the
+    student's encoder and renderer (by value count) comes from the folder."""
+    from safetensors.torch import load_file
+
+    from streamfx.editor import PortraitEditor
+    from streamfx.editor.convert import CONFIG_NAME, WEIGHTS_NAME, read_json
+    from streamfx.editor.live3d_lt import GET_HINT
+    from streamfx.editor.presets import EditorConfig
+
+    d = Path(folder).expanduser()
+    w_path = d / WEIGHTS_NAME
+    if not w_path.is_file():
+        raise ModelFileError(f"{w_path} not found: no Live3D-LT weights at {d}; {GET_HINT}")
+    meta = read_json(d / CONFIG_NAME)
+    meta.pop("format", None)
+    meta.pop("version", None)
+    student = PortraitEditor(EditorConfig.from_dict(meta))
+    try:
+        sd = load_file(str(w_path))
+    except Exception as exc:
+        raise CheckpointError(f"{w_path} is not a readable safetensors file: {exc}") from exc
+    own = student.state_dict()
+    fits = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
+    fresh = [k for k in own if k not in fits]
+    base = {k: v for k, v in own.items() if not k.startswith("encoder.Ref_encoder.")}
+    share = sum(v.numel() for k, v in base.items() if k in fits) / max(
+        1, sum(v.numel() for v in base.values())
+    )
+    if share < LIVE3D_MIN_FIT:
+        raise CheckpointError(
+            f"--weights {folder}: a Live3D-LT folder, but only {len(fits)} of its {len(sd)} "
+            f"tensors fit the network its {CONFIG_NAME} describes by name and shape "
+            f"({share:.0%} of the encoder and renderer, at least {LIVE3D_MIN_FIT:.0%} needed); "
+            f"re-import the weights ({GET_HINT})"
+        )
+    student.load_state_dict(fits, strict=False)
+    skipped = len(sd) - len(fits)
+    loaded = [k for k in own if k in fits]  # the network's order
+    line = (
+        f"student from Live3D-LT {folder}: {len(fits)} tensors loaded ({_groups(loaded)}); "
+        f"{len(fresh)} fresh ({_groups(fresh)})"
+        + (f"; {skipped} of the folder's tensors did not fit and were left out" if skipped else "")
+    )
+    return student, line
+
+
 def set_trainable(editor: nn.Module, prefixes: tuple[str, ...]) -> list[str]:
     """Freeze everything but the parameters under ``prefixes``; returns the trainable names.
     Trainable submodules are put in train mode, the frozen rest in eval mode (no dropout)."""
@@ -241,9 +322,12 @@ class TrainResult:
     terms: list[str]
 
 
-def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None) -> TrainResult:
+def train(
+    cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None, *, label: str = "train"
+) -> TrainResult:
     """Run (or resume) training as ``cfg`` says; returns the step reached and the losses.
-    ``editor``/``dataset``: ready objects instead of ``cfg.weights``/``cfg.data`` (adaptation)."""
+    ``editor``/``dataset``: ready objects instead of ``cfg.weights``/``cfg.data`` (adaptation);
+    ``label``: the progress bar's name."""
     import torch.distributed as dist
 
     if dataset is None:
@@ -261,16 +345,16 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
             device = torch.device("cuda", local)
     weights = term_weights(cfg)
     lp = make_lpips(cfg, device, say=rank == 0)  # a missing file fails before any work
-    out = Path(cfg.output)
-    ckpt_dir = out / "checkpoints"
-    if rank == 0:
-        ckpt_dir.mkdir(parents=True, exist_ok=True)
-        (out / "val").mkdir(exist_ok=True)
     torch.manual_seed(cfg.seed)
-    student = editor if editor is not None else load_editor(cfg.weights, cfg.preset)
+    student = editor if editor is not None else load_student(cfg, say=rank == 0)
     student.renderer.unfold_styles()
     student.to(device)
     teacher = load_teacher(cfg, student, device)
+    out = Path(cfg.output)
+    ckpt_dir = out / "checkpoints"
+    if rank == 0:  # after the networks load: a refused start writes nothing
+        ckpt_dir.mkdir(parents=True, exist_ok=True)
+        (out / "val").mkdir(exist_ok=True)
     names = set_trainable(student, tuple(cfg.trainable))
     params = [p for n, p in student.named_parameters() if n in names]
     opt = torch.optim.AdamW(params, lr=cfg.lr, betas=(0.9, 0.999), weight_decay=0.01)
@@ -308,7 +392,7 @@ def train(cfg: TrainConfig, editor: nn.Module | None = None, dataset: Any = None
     if cfg.progress and rank == 0:
         from tqdm import tqdm
 
-        bar = tqdm(total=cfg.steps, initial=step, desc="train", unit="step")
+        bar = tqdm(total=cfg.steps, initial=step, desc=label, unit="step")
     first = last = None
     terms_seen: list[str] = []
     t0 = time.perf_counter()

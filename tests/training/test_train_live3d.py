@@ -2,7 +2,9 @@
 checkpoint in the official key names, tiny preset at 128) is the released recipe's teacher for
 ``--target recon``: its target triplane is ``reconstruct(gt)`` and its renders come from
 ``render``; a few steps run with finite terms; ``--target distil`` with it is a clear error; the
-default teacher (a frozen copy of the student's start) still works."""
+default teacher (a frozen copy of the student's start) still works. ``--weights LIVE3D`` starts the
+student from it as released: what fits by name and shape loaded (E_low, E_high, E_t, renderer),
+the prompt branch fresh, one line saying so; a folder whose tensors do not fit is refused."""
 
 from __future__ import annotations
 
@@ -132,3 +134,64 @@ def test_live3d_teacher_cannot_distil(lt, tmp_path: Path, capsys) -> None:
     assert "is a Live3D-LT reconstructor, which has no prompt branch" in err
     assert str(lt["live3d"]) in err and "3DPE weights folder" in err and "--target recon" in err
     assert not out.exists()  # refused before any work
+
+
+def test_student_starts_from_live3d(lt, tmp_path: Path, capsys) -> None:
+    """Every Live3D-LT tensor lands in the student, the prompt branch is the seed's fresh init;
+    a run from it trains and leaves the frozen parts as Live3D-LT has them."""
+    from safetensors.torch import load_file
+
+    from streamfx.editor import PortraitEditor
+    from streamfx.training.config import TrainConfig
+    from streamfx.training.train import load_student
+
+    live3d = load_file(str(lt["live3d"] / "model.safetensors"))
+    torch.manual_seed(7)
+    student = load_student(TrainConfig(weights=str(lt["live3d"])))
+    line = capsys.readouterr().err
+    fresh = [k for k in student.state_dict() if k not in live3d]
+    assert fresh and all(k.startswith("encoder.Ref_encoder.") for k in fresh)
+    assert line == (
+        f"train: student from Live3D-LT {lt['live3d']}: {len(live3d)} tensors loaded "
+        "(encoder.encoder, encoder.decoder, encoder.F_encoder, encoder.EHigh_encoder, "
+        f"encoder.Final_encoder, renderer); {len(fresh)} fresh (encoder.Ref_encoder)\n"
+    )
+    sd = student.state_dict()
+    assert all(torch.equal(sd[k], v) for k, v in live3d.items())
+    torch.manual_seed(7)
+    init = PortraitEditor(student.config).state_dict()  # what the seed gives the prompt branch
+    assert all(torch.equal(sd[k], init[k]) for k in fresh)
+    assert student.config.encoder.image_size == 128  # the folder's network
+
+    out = tmp_path / "run"
+    argv = ["train", "--data", str(lt["data"]), "-o", str(out), "--weights", str(lt["live3d"]),
+            "--teacher-weights", str(lt["live3d"]), "--steps", "2", "--batch", "1",
+            "--lpips-weight", "0", "--no-progress"]  # fmt: skip
+    assert main(argv) == 0, capsys.readouterr().err
+    assert f"train: student from Live3D-LT {lt['live3d']}: " in capsys.readouterr().err
+    final = PortraitEditor.from_pretrained(out / "final").state_dict()
+    frozen = [k for k in live3d if not k.startswith("encoder.Final_encoder.")]
+    assert frozen and all(torch.equal(final[k], live3d[k]) for k in frozen)
+    assert any(not torch.equal(final[k], live3d[k]) for k in live3d if k not in frozen)
+
+
+def test_live3d_folder_that_does_not_fit_is_refused(lt, tmp_path: Path, capsys) -> None:
+    """A Live3D-LT folder whose config.json names another network (the student preset): under
+    half of the encoder and renderer would load, so train refuses before any work."""
+    import shutil
+
+    from streamfx.editor import get_preset
+    from streamfx.editor.live3d_lt import FORMAT_NAME
+
+    bad = tmp_path / "live3d"
+    shutil.copytree(lt["live3d"], bad)
+    meta = {"format": FORMAT_NAME, "version": 1, **get_preset("student").to_dict()}
+    (bad / "config.json").write_text(json.dumps(meta))
+    out = tmp_path / "run"
+    argv = ["train", "--data", str(lt["data"]), "-o", str(out), "--weights", str(bad),
+            "--steps", "1", "--no-progress"]  # fmt: skip
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--weights {bad}: a Live3D-LT folder, but only " in err
+    assert "tensors fit the network its config.json describes" in err and "import-live3d" in err
+    assert not out.exists()
