@@ -152,24 +152,6 @@ def check_free(name: str, root: str | Path | None = None, force: bool = False) -
     return target
 
 
-def amend_style(
-    folder: str | Path, *, description: str = "", defaults: dict[str, float] | None = None
-) -> StyleSpec:
-    """Set the description and ``[defaults]`` (merged over the ones there) of the style in
-    ``folder``; its style.toml is checked, then replaced in one rename."""
-    from streamfx.config import read_toml
-    from streamfx.fileio import atomic_write
-
-    path = Path(folder) / "style.toml"
-    data = read_toml(path)
-    if description:
-        data["description"] = description
-    if defaults:
-        data["defaults"] = {**data.get("defaults", {}), **check_defaults(path, defaults)}
-    atomic_write(path, toml_text(data).encode())
-    return parse_style(Path(folder))
-
-
 def add_reference_style(
     name: str,
     reference: str | Path,

@@ -49,11 +49,11 @@ class AddCommand:
     ``streamfx styles add NAME --text "..." --teacher DIR [--portrait IMG] [--candidates N]``: a
     diffusers image-editing pipeline (InstructPix2Pix by default) edits a portrait once and the
     edit becomes the reference; seed, guidance and teacher are recorded in style.toml. Or
-    ``streamfx styles add NAME --pairs DIR [--base WEIGHTS] [--steps N]``: few-shot adaptation
-    (the same as ``streamfx adapt``) of the prompt branch and E_t's norm layers to about ten
-    (input, edited) pairs, with a progress bar and the loss; the style keeps the first edit as
-    its reference and the tuned tensors as delta.safetensors (applied by the 3DPE editor on
-    --engine torch)."""
+    ``streamfx styles add NAME --pairs DIR [--base WEIGHTS] [--lpips WEIGHTS] [--steps N]``:
+    few-shot adaptation (the same as ``streamfx adapt``) of the prompt branch and E_t's norm
+    layers to about ten (input, edited) pairs, with a progress bar and the loss; the style keeps
+    the first edit as its reference and the tuned tensors as delta.safetensors (applied by the
+    3DPE editor on --engine torch)."""
 
     name: _NAME = ""
     """Name of the new style (letters, digits, - and _)."""
@@ -67,6 +67,9 @@ class AddCommand:
     base: str | None = None
     """--pairs: the 3DPE weights folder to adapt (default: the installed weights, see streamfx
     weights)."""
+    lpips: str | None = None
+    """--pairs: LPIPS weights, as for streamfx adapt --lpips (a folder with alex.pth and
+    alexnet-owt-7be5be79.pth, or one file); not given: no LPIPS term."""
     teacher: str | None = None
     """Local diffusers pipeline folder (with model_index.json) that edits the portrait."""
     portrait: str | None = None
@@ -224,8 +227,9 @@ def run_add(cmd: AddCommand) -> int:
         raise ConfigError(
             "styles add: give exactly one of --reference IMG, --text TEXT or --pairs DIR"
         )
-    if cmd.base is not None and cmd.pairs is None:
-        raise ConfigError("styles add: --base goes with --pairs")
+    for flag, value in (("--base", cmd.base), ("--lpips", cmd.lpips)):
+        if value is not None and cmd.pairs is None:
+            raise ConfigError(f"styles add: {flag} goes with --pairs")
     if cmd.pairs is not None:
         spec = _add_adapted(cmd)
     elif cmd.text is not None:
@@ -250,43 +254,24 @@ def run_add(cmd: AddCommand) -> int:
 
 
 def _add_adapted(cmd: AddCommand):
-    """``styles add NAME --pairs DIR``: ``streamfx.training.adapt.adapt`` on the pairs, then
-    the style's description and [defaults] when given. Everything that can be checked is
-    checked before the (long) adaptation."""
-    from pathlib import Path
-
-    from streamfx.backends.styles_catalog import check_defaults
-    from streamfx.backends.threedpe import WEIGHTS_HINT, find_weights
-    from streamfx.errors import ConfigError, ModelFileError
-    from streamfx.styles_store import amend_style, check_free
+    """``styles add NAME --pairs DIR``: ``streamfx adapt``'s adaptation (``adapt_style``) with
+    the style's description and [defaults]; the name, defaults, pairs and weights are checked
+    before the (long) adaptation."""
+    from streamfx.cli.adapt import adapt_style
+    from streamfx.errors import ConfigError
 
     if cmd.teacher or cmd.portrait:
         raise ConfigError(
             "styles add: --teacher and --portrait go with --text (the weights that lift the "
             "edits of an adaptation: streamfx adapt --teacher WEIGHTS)"
         )
-    check_free(cmd.name, cmd.dir, cmd.force)
-    defaults = check_defaults(Path(f"{cmd.name}/style.toml"), cmd.defaults())
-    base = find_weights(cmd.base)
-    if base is None:
-        raise ModelFileError(
-            f"styles add --pairs: no 3DPE weights at {cmd.base or 'the usual places'}; "
-            f"{WEIGHTS_HINT} (or give --base WEIGHTS)"
-        )
-    from streamfx.training.adapt import adapt
-
     options = {"steps": cmd.steps, "seed": cmd.seed}
-    spec, res = adapt(
-        cmd.pairs, cmd.name, base, lr=cmd.lr, batch=cmd.batch, device=cmd.device,
-        root=cmd.dir, force=cmd.force, progress=cmd.progress,
+    spec, _ = adapt_style(
+        "styles add --pairs", cmd.pairs, cmd.name, cmd.base, lr=cmd.lr, batch=cmd.batch,
+        device=cmd.device, lpips=cmd.lpips, root=cmd.dir, force=cmd.force,
+        progress=cmd.progress, description=cmd.description, defaults=cmd.defaults(),
         **{k: v for k, v in options.items() if v is not None},
     )  # fmt: skip
-    print(
-        f"adapted {res.step} steps in {res.seconds:.1f} s: loss {res.first_loss:.4f} -> "
-        f"{res.last_loss:.4f}"
-    )
-    if cmd.description or defaults:
-        spec = amend_style(spec.folder, description=cmd.description, defaults=defaults)
     return spec
 
 

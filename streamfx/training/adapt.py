@@ -94,21 +94,32 @@ def adapt(
     force: bool = False,
     progress: bool = True,
     settings: TrainConfig | None = None,
+    description: str = "",
+    defaults: dict[str, float] | None = None,
 ) -> tuple[Any, Any]:
     """Adapt ``base`` weights to the pairs and write style ``name``; (style spec, TrainResult).
     ``teacher``: what lifts the edits to target triplanes, a Live3D-LT or 3DPE weights folder
     (default: frozen ``base``); ``lpips``: LPIPS weights (as ``streamfx train --lpips``);
     ``work``: keep the run folder (log.jsonl) there; ``settings``: loss weights to start from
-    (see ``adapt_config``)."""
+    (see ``adapt_config``); ``description`` (default "adapted on N pairs") and ``defaults``
+    (the style's ``[defaults]``): written into its style.toml.
+
+    Before any step (a bad one is an error and nothing is written): the name (valid, and free
+    under ``root`` unless ``force``), ``defaults``, the pairs, the reference (the first edit),
+    the base and teacher weights and the LPIPS files."""
     import tempfile
 
     from safetensors.torch import save_file
 
-    from streamfx.styles_store import add_reference_style, check_name
+    from streamfx.backends.styles_catalog import check_defaults
+    from streamfx.styles_store import add_reference_style, check_free, read_image
     from streamfx.training.train import load_editor, train
 
-    check_name(name)
+    check_free(name, root, force)
+    defaults = check_defaults(Path(f"{name}/style.toml"), defaults or {})
     data = PairsDataset(pairs)
+    reference = data.root / "edited" / data.names[0]
+    read_image(reference, f"pairs: edit {reference.name} (the style's reference)")
     editor = load_editor(str(base), "tiny")
     names = adapt_names(editor)
     with tempfile.TemporaryDirectory(prefix="streamfx-adapt-") as tmp:
@@ -116,7 +127,7 @@ def adapt(
             pairs, work or Path(tmp) / "run", names, steps=steps, lr=lr, batch=batch, seed=seed,
             device=device, teacher=teacher, lpips=lpips, progress=progress, settings=settings,
         )  # fmt: skip
-        result = train(cfg, editor=editor, dataset=data)
+        result = train(cfg, editor=editor, dataset=data, label="adapt")
         params = dict(editor.named_parameters())
         delta = Path(tmp) / "delta.safetensors"
         tensors = {n: params[n].detach().cpu().contiguous() for n in names}
@@ -130,8 +141,9 @@ def adapt(
         }  # fmt: skip
         spec = add_reference_style(
             name,
-            data.root / "edited" / data.names[0],
-            description=f"adapted on {len(data)} pairs",
+            reference,
+            description=description or f"adapted on {len(data)} pairs",
+            defaults=defaults,
             source=source,
             delta=delta,
             root=root,

@@ -1,5 +1,6 @@
 """``streamfx styles add NAME --pairs DIR``: the few-shot adaptation of ``streamfx adapt`` (a few
-steps on tiny weights), stored as a user style that ``streamfx edit`` then runs with its delta."""
+steps on tiny weights, its progress bar named "adapt"), stored as a user style that ``streamfx
+edit`` then runs with its delta; ``--lpips`` goes through as ``streamfx adapt --lpips`` does."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def test_add_from_pairs_adapts_and_edit_runs_it(
     assert main(argv) == 0, capsys.readouterr().err
     captured = capsys.readouterr()
     assert "adapted 3 steps" in captured.out and "loss" in captured.out
-    assert "train" in captured.err  # the progress bar
+    assert "adapt:" in captured.err and "train:" not in captured.err  # the progress bar
     spec = load_style("gold")
     assert spec.folder == user_styles_dir() / "gold" and spec.delta is not None
     assert (spec.description, spec.defaults) == ("gilded", {"strength": 0.9})
@@ -95,6 +96,11 @@ def test_bad_pairs_commands_are_clear_and_write_nothing(
         (["--pairs", str(pairs), "--reference", str(ref)], "exactly one of"),
         (["--pairs", str(pairs), "--teacher", str(base)], "--teacher and --portrait go with"),
         (["--reference", str(ref), "--base", str(base)], "--base goes with --pairs"),
+        (["--reference", str(ref), "--lpips", str(tmp_path)], "--lpips goes with --pairs"),
+        (
+            ["--pairs", str(pairs), "--base", str(base), "--lpips", str(tmp_path / "nope")],
+            f"{tmp_path / 'nope'}: no such file or folder",
+        ),
         (["--pairs", str(tmp_path), "--base", str(base)], "input/ and edited/"),
         (["--pairs", str(pairs), "--base", str(tmp_path / "none")], "no 3DPE weights"),
         (["--pairs", str(pairs), "--base", str(base), "--strength", "2"], "strength"),
@@ -109,3 +115,36 @@ def test_bad_pairs_commands_are_clear_and_write_nothing(
     assert main(argv + ["--steps", "1"]) == 2  # refused before adapting: it exists
     assert "--force" in capsys.readouterr().err
     assert (user_dir / "gold" / "style.toml").read_bytes() == before
+
+
+def _lpips_weights(folder: Path) -> Path:
+    """Random LPIPS-alex weights in the official files (as tests/training/test_lpips.py)."""
+    from streamfx.training.lpips import LPIPS
+
+    torch.manual_seed(3)
+    sd = LPIPS("alex").state_dict()
+    folder.mkdir()
+    torch.save({k: v for k, v in sd.items() if k.startswith("features.")},
+               folder / "alexnet-owt-7be5be79.pth")  # fmt: skip
+    torch.save({k: v.abs() for k, v in sd.items() if k.startswith("lin")}, folder / "alex.pth")
+    return folder
+
+
+def test_lpips_goes_through_as_adapt_does(pairs: Path, base: Path, tmp_path: Path, capsys):
+    """The same settings through ``styles add --pairs --lpips`` and ``adapt --lpips``: the same
+    loss terms (LPIPS among them) and the same tuned tensors."""
+    from safetensors.torch import load_file
+
+    lpips = _lpips_weights(tmp_path / "lpips")
+    same = ["--base", str(base), "--lpips", str(lpips), "--steps", "1", "--seed", "42",
+            "--batch", "1", "--no-progress"]  # fmt: skip
+    assert main(["styles", "add", "gold", "--pairs", str(pairs), *same]) == 0
+    via_styles = capsys.readouterr().out
+    assert main(["adapt", "--pairs", str(pairs), "--name", "gold-a", *same]) == 0
+    via_adapt = capsys.readouterr().out
+    line = "loss terms: depth, image, lpips, raw, raw_lpips, tri (also at a random camera)"
+    assert f"{line}\n" in via_styles and f"{line}\n" in via_adapt
+    ours, theirs = load_style("gold"), load_style("gold-a")
+    assert ours.delta is not None and theirs.delta is not None
+    a, b = load_file(str(ours.delta)), load_file(str(theirs.delta))
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

@@ -1,6 +1,7 @@
 """``streamfx adapt``: a few steps on tiny pairs lower the loss; the style (reference + delta of
 the prompt branch and E_t's norms) loads; no adversarial term even past its start step (PAPER.md
-4.5); --lpips passes LPIPS weights through, and without them the output is quiet about it."""
+4.5); --lpips passes LPIPS weights through, and without them the output is quiet about it; the
+name, the style's defaults and the weights are checked before the first step."""
 
 from __future__ import annotations
 
@@ -54,15 +55,16 @@ def test_adaptation_lowers_loss_and_writes_a_style(setup, capsys) -> None:
 
     pairs, base, teacher = setup["pairs"], setup["base"], setup["teacher"]
     argv = ["adapt", "--pairs", str(pairs), "--name", "gold2", "--base", str(base)]
-    argv += ["--teacher", str(teacher)]
+    argv += ["--teacher", str(teacher), "--description", "gilded", "--strength", "0.7"]
     assert main(argv + ["--steps", "6", "--lr", "3e-3", "--no-progress"]) == 0
     captured = capsys.readouterr()
     out = captured.out
     assert "adapted 6 steps" in out and "loss" in out
     assert "LPIPS term off" not in captured.err and "train:" not in captured.err
     assert "loss terms: depth, image, raw, tri (also at a random camera); no LPIPS" in out
-    assert "adv" not in out
+    assert "adv" not in out and "style 'gold2' (3dpe) written to" in out
     spec = load_style("gold2")
+    assert (spec.description, spec.defaults) == ("gilded", {"strength": 0.7})
     assert spec.editor == "3dpe" and spec.delta is not None and spec.delta.is_file()
     assert spec.source["last_loss"] < spec.source["first_loss"]
     editor = PortraitEditor.from_pretrained(base)
@@ -111,3 +113,37 @@ def test_cli_lpips_flag(setup, tmp_path: Path, capsys) -> None:
     assert load_style("gold4").delta is not None
     with pytest.raises(Exception, match="gold5"):
         load_style("gold5")  # nothing written for the failed run
+
+
+def test_name_defaults_and_weights_checked_before_training(setup, tmp_path: Path, capsys):
+    """An existing style (without --force), a bad name, bad defaults, missing teacher weights:
+    exit 2 before any step (no progress bar, no run folder), the existing style untouched."""
+    from streamfx.errors import ConfigError
+    from streamfx.training.adapt import adapt
+
+    pairs, base = setup["pairs"], setup["base"]
+    assert (
+        main(["styles", "add", "taken", "--reference", str(next((pairs / "edited").iterdir()))])
+        == 0
+    )
+    style_toml = load_style("taken").folder / "style.toml"
+    before = style_toml.read_bytes()
+    capsys.readouterr()
+    argv = ["adapt", "--pairs", str(pairs), "--base", str(base), "--steps", "50"]
+    cases = [
+        (["--name", "taken"], "pass --force to replace it"),
+        (["--name", "bad/name"], "style name: expected letters"),
+        (["--name", "new", "--strength", "2"], "'strength' expected a number in [0, 1]"),
+        (["--name", "new", "--teacher", str(tmp_path / "none")], "config.json"),
+    ]
+    for extra, message in cases:
+        assert main(argv + extra) == 2, extra
+        err = capsys.readouterr().err
+        assert message in err and "%|" not in err, (extra, err)  # no progress bar
+    assert style_toml.read_bytes() == before
+    with pytest.raises(Exception, match="new"):
+        load_style("new")
+    work = tmp_path / "work"
+    with pytest.raises(ConfigError, match="pass --force"):
+        adapt(pairs, "taken", base, steps=50, work=work, progress=False)
+    assert not work.exists()  # train() never started
