@@ -123,7 +123,8 @@ def _ratio(source: Any, config: Any, cmd: Command) -> dict[str, Any]:
 
 
 def _headline(scene: str, size: dict[str, int], s: dict[str, Any]) -> Any:
-    """One row: processed fps, drops, latency p50/p95, CPU per frame and its budget."""
+    """One row: processed fps, faces edited per processed frame, drops, latency p50/p95, CPU
+    per frame and its budget."""
     from streamfx.bench.table import Column, Table
 
     table = Table(
@@ -131,6 +132,7 @@ def _headline(scene: str, size: dict[str, int], s: dict[str, Any]) -> Any:
             Column("scene"),
             Column("size"),
             Column("fps_processed", ".1f", "fps processed"),
+            Column("faces", ".1f", "faces edited"),
             Column("dropped_pct", ".1f", "dropped %"),
             Column("p50_ms", ".1f", "latency p50 ms"),
             Column("p95_ms", ".1f", "p95 ms"),
@@ -146,6 +148,7 @@ def _headline(scene: str, size: dict[str, int], s: dict[str, Any]) -> Any:
         scene=scene,
         size=f"{size['width']}x{size['height']}",
         fps_processed=s["fps_processed"],
+        faces=s["edits_per_frame"],
         dropped_pct=100.0 * s["dropped"] / captured,
         p50_ms=s["latency_ms"]["p50"],
         p95_ms=s["latency_ms"]["p95"],

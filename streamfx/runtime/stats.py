@@ -62,7 +62,8 @@ class RunStats:
     frames out, in seconds and in output frame intervals (1 = no frame missed); ``gaps`` keeps
     the recent ones as (time.monotonic(), seconds, intervals) for windows (e.g. during a swap).
     swap_latency: seconds from a style request to the first frame edited in the new style.
-    edited: frames with at least one face edited and blended in.
+    edited: frames with at least one face edited and blended in. faces_seen / faces_edited:
+    faces tracked / edited, summed over the processed frames (a group's per-frame average).
     skipped_packets: corrupt input packets skipped (offline). expected: the source's frame
     count when known (offline, for "stopped after N of M frames").
     """
@@ -81,6 +82,8 @@ class RunStats:
     no_face: int = 0
     slates: int = 0
     edited: int = 0
+    faces_seen: int = 0
+    faces_edited: int = 0
     skipped_packets: int = 0
     expected: int | None = None
     interrupted: bool = False
@@ -140,6 +143,8 @@ class RunStats:
                 entry[1] += 1
             self.edit_errors += "edit" in failed
             self.edited += bool(frame.edits) and not failed and frame.output is not None
+            self.faces_seen += len(frame.faces)
+            self.faces_edited += len(frame.edits)
             self.stage_errors += any(stage != "edit" for stage in failed)
 
     def add_output(self, fresh: bool = True) -> None:
@@ -224,6 +229,8 @@ class RunStats:
                 "tracked": self.tracked,
                 "no_face": self.no_face,
                 "edited": self.edited,
+                "faces_per_frame": self.faces_seen / max(self.processed, 1),
+                "edits_per_frame": self.faces_edited / max(self.processed, 1),
                 "skipped_packets": self.skipped_packets,
                 "first_output_s": self.first_output_s,
                 "max_output_gap_ms": self.max_output_gap_s * 1e3,

@@ -22,7 +22,9 @@ class TrainConfig:
     preset: str = "tiny"
     """Student preset (3dpe, student, tiny) when --weights is not given."""
     weights: str | None = None
-    """Student start: a converted weights folder (config.json + model.safetensors)."""
+    """Student start: a converted 3DPE weights folder (config.json + model.safetensors), or a
+    Live3D-LT folder (the released recipe's start: its encoder and renderer, the prompt branch
+    fresh)."""
     teacher_weights: str | None = None
     """Teacher: a Live3D-LT folder (streamfx weights import-live3d; the released recipe's, for
     --target recon) or a 3DPE weights folder (default: a frozen copy of the student's start)."""

@@ -60,6 +60,8 @@ def test_bench_pipeline_six_face_scene_with_ratio(face_model, capsys, tmp_path) 
     assert "in the whole process" in out
     (head,) = data["headline"]
     assert head["scene"] == "six" and head["size"] == "1280x720" and head["fps_processed"] > 0
+    assert head["faces"] == stats["edits_per_frame"] == 6.0  # every face of the group edited
+    assert stats["faces_per_frame"] == 6.0
     ratio = data["tracking_vs_bare"]
     assert ratio["faces_track"] == 6 and ratio["faces_bare"] < 6 and ratio["ratio"] > 0
 
