@@ -7,8 +7,9 @@ Threads and hand-offs (each hand-off is a depth-1 latest-wins ``LatestSlot``):
 With ``overlap`` (the default) the pipeline runs in two threads split before its expensive stage
 (``Pipeline.split_point``): tracking of frame N+1 overlaps editing of frame N, so throughput is
 set by the slower half instead of the sum. The first half starts a frame only once the second
-took the one before (pull): it tracks the freshest capture while the second half edits, and no
-tracked frame is thrown away (wasted CPU the editor needs) or waits long between the halves.
+took the one before (pull), and just in time: it waits until it would finish about when the
+second half does (running means of both), then tracks the freshest capture. No tracked frame is
+thrown away (wasted CPU the editor needs), and none waits between the halves.
 
 - capture never blocks: a frame the pipeline has not taken yet is replaced and counted as
   dropped (the only place frames are dropped: before the expensive stage);
@@ -44,6 +45,9 @@ from streamfx.runtime.handoff import LatestSlot
 from streamfx.runtime.pipeline import Pipeline, close_run, open_run
 from streamfx.runtime.slate import make_slate
 from streamfx.runtime.stats import RunStats
+
+#: A just-in-time start of the first segment aims to be ready this much before the second.
+JIT_MARGIN_S = 0.004
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +127,7 @@ class LiveRunner:
         self._info: SourceInfo | None = None
         self._period = 1.0 / 30.0  # output clock period, set by run()
         self._warned: set[str] = set()
+        self._durations: list[float | None] = [None] * len(self._segments)
         self.controls = controls
         self.last_output: Frame | None = None
 
@@ -245,7 +250,9 @@ class LiveRunner:
                     if self._stop.is_set() or drained:
                         break
                     continue
+                t0 = time.perf_counter()
                 frame = self._process(frame, index, last)
+                self._note_duration(index, time.perf_counter() - t0)
                 if last:  # the work is done: let the output take the previous frame first
                     self._wait_taken(out)
                 if out.put(frame):
@@ -264,7 +271,18 @@ class LiveRunner:
         out, downstream_done = self._slots[index + 1], self._done[index + 1]
         while not (self._stop.is_set() or downstream_done.is_set()):
             if out.wait_empty(0.02):
-                return
+                break
+        # just in time: finish about when the next segment does, on a fresher capture
+        ahead, mine = self._durations[index + 1], self._durations[index]
+        if ahead is not None and mine is not None:
+            lead = ahead - mine - JIT_MARGIN_S
+            if lead > 0:
+                self._stop.wait(min(lead, 4 * self._period))
+
+    def _note_duration(self, index: int, seconds: float) -> None:
+        """Running mean (exponential) of segment ``index``'s seconds per frame."""
+        old = self._durations[index]
+        self._durations[index] = seconds if old is None else old + 0.2 * (seconds - old)
 
     def _wait_taken(self, out: LatestSlot[Frame]) -> None:
         """Wait up to about one output period (never past stop) until the output took its frame.

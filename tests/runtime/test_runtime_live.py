@@ -216,6 +216,33 @@ def test_overlap_runs_tracking_and_editing_of_consecutive_frames_at_once() -> No
     assert processed[True] > 1.5 * processed[False], processed
 
 
+class StampedStage(SlowStage):
+    """A SlowStage that notes when each of its frames started."""
+
+    def __init__(self, seconds: float, name: str) -> None:
+        super().__init__(seconds, name)
+        self.starts: list[float] = []
+
+    def process(self, frame: Frame) -> Frame:
+        self.starts.append(time.monotonic())
+        return super().process(frame)
+
+
+def test_overlapped_tracking_is_pulled_by_the_editor_just_in_time() -> None:
+    """Tracking (cheap) never works on a frame the editor (slow) will not take, and starts a
+    new frame late enough to finish about when the editor is free (a fresher capture)."""
+    track, edit = StampedStage(0.005, "track"), StampedStage(0.03, "edit")
+    runner = LiveRunner(
+        TickSource(period=0.002), Pipeline([track, edit]), NullSink(), duration_s=1.0
+    )
+    s = runner.run().summary()
+    assert s["processed"] >= 10
+    assert len(track.starts) - len(edit.starts) <= 3  # pushed, it would track ~6 per edit
+    # each track start, measured from the edit start just before it: well into that edit
+    offsets = [t - max(e for e in edit.starts if e <= t) for t in track.starts[3:]]
+    assert sorted(offsets)[len(offsets) // 2] > 0.3 * 0.03, offsets
+
+
 def test_processed_frames_are_not_thrown_away_when_the_output_is_slower() -> None:
     # fast camera, cheap pipeline, slow output clock (10 fps): the excess must be dropped
     # before the pipeline, not replaced in the output slot after the work was done
