@@ -75,6 +75,11 @@ class FaceConfig:
     follow_max_size: int = 384
     """``full_range``: largest side (pixels) of the resampled crop around a large face."""
 
+    follow_threads: int = 0
+    """``full_range``: followed faces landmarked at once, each on its own thread (MediaPipe
+    runs without Python's lock, so a group's landmarking takes less wall time; the results are
+    the same). 0 (auto): the CPU count, at most 4; 1: one face after another."""
+
     zoom: bool = True
     """Look for faces too small for MediaPipe's detector (narrower than ~15% of the frame) in
     zoomed windows: tiles of the frame when too few faces are found, and crops around small
@@ -128,6 +133,8 @@ class FaceConfig:
         check_field(ok, "face.detect_window", "a fraction in [0.2, 1]", self.detect_window)
         ok = self.follow_budget >= 0
         check_field(ok, "face.follow_budget", ">= 0 faces (0: all)", self.follow_budget)
+        ok = self.follow_threads >= 0
+        check_field(ok, "face.follow_threads", ">= 0 (0: auto)", self.follow_threads)
         ok = self.follow_factor >= 1.2
         check_field(ok, "face.follow_factor", ">= 1.2 face sizes", self.follow_factor)
         ok = 64 <= self.follow_size <= self.follow_max_size

@@ -23,6 +23,9 @@ Finding faces (``FaceConfig.detector``):
 
 from __future__ import annotations
 
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +103,9 @@ class FaceTracker:
         self._zoom: Any = None
         self._detector: Any = None
         self._followers: dict[int, Any] = {}  # track id -> its own video-mode landmarker
+        self._pool: ThreadPoolExecutor | None = None  # face.follow_threads
+        self.helper_cpu_s = 0.0
+        """CPU seconds the last ``track`` spent on its follow threads (not the caller's)."""
         self._spare: list[Any] = []  # landmarkers of ended tracks, reused by new ones
         self._calls: dict[int, int] = {}  # id(landmarker) -> calls so far (log silencing)
         self._since_detect = 1 << 30
@@ -193,6 +199,7 @@ class FaceTracker:
         A time stamp not after the previous one is moved 1 ms past it (MediaPipe needs that).
         """
         img = check_image(image_rgb)
+        self.helper_cpu_s = 0.0
         ts = max(int(round(float(timestamp_ms))), self._last_ts + 1)
         self._last_ts = ts
         if self.config.detector == "full_range":
@@ -251,6 +258,9 @@ class FaceTracker:
 
     def close(self) -> None:
         """Release MediaPipe's graphs (call it; their finaliser fails at interpreter exit)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         with quiet_native_stderr():  # closing a graph logs too
             for lmk in (self._video, self._image, self._zoom, *self._followers.values()):
                 if lmk is not None:
@@ -312,17 +322,19 @@ class FaceTracker:
             k = self._turn % len(tracks)
             turn = {tid for tid, _ in (tracks[k:] + tracks[:k])[: c.follow_budget]}
             self._turn += c.follow_budget
+
+        def is_held(tid: int, tr: Any) -> bool:
+            held = tid not in turn and self._last_raw.get(tid) is not None
+            return held and tr.last_seen_ms >= self._prev_ts
+
+        followed = self._follow_all(img, [(t, tr) for t, tr in tracks if not is_held(t, tr)], ts)
         for tid, tr in tracks:
-            held = self._last_raw.get(tid)
-            if tid not in turn and held is not None and tr.last_seen_ms >= self._prev_ts:
+            if tid not in followed:
                 self.stats["held"] += 1
-                raw.append(held)
+                raw.append(self._last_raw[tid])
                 continue
             self.stats["follows"] += 1
-            found = self._raw_window(
-                img, roi_window(tr.bbox, c.follow_factor), crop=True, lmk=self._follower(tid), ts=ts
-            )
-            found = [f for f in found if same_face(tr.bbox, _bbox(f[0]), 1.0)][:1]
+            found = [f for f in followed[tid] if same_face(tr.bbox, _bbox(f[0]), 1.0)][:1]
             if found and not any(same_face(_bbox(found[0][0]), _bbox(r[0])) for r in raw):
                 raw.append(found[0])
             elif not found:
@@ -339,6 +351,32 @@ class FaceTracker:
                 self._next_window += 1
             raw = self._detect_new(img, raw, windows, ts)
         return raw
+
+    def _follow_all(self, img: np.ndarray, tracks: list, ts: int) -> dict[int, list]:
+        """Each track's faces found in a crop around its last box, by its own landmarker; the
+        tracks on ``face.follow_threads`` threads at once (each landmarker sees the same crops
+        in the same order either way, so the results do not depend on it)."""
+        c = self.config
+
+        def follow(item: tuple[int, Any]) -> list:
+            tid, tr = item
+            win = roi_window(tr.bbox, c.follow_factor)
+            return self._raw_window(img, win, crop=True, lmk=self._follower(tid), ts=ts)
+
+        def follow_timed(item: tuple[int, Any]) -> tuple[list, float]:
+            c0 = time.thread_time()
+            return follow(item), time.thread_time() - c0
+
+        for tid, _ in tracks:  # made here, not on the workers
+            self._follower(tid)
+        workers = c.follow_threads or min(4, os.cpu_count() or 1)
+        if workers <= 1 or len(tracks) <= 1:
+            return {tid: follow((tid, tr)) for tid, tr in tracks}
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="streamfx-follow")
+        done = list(self._pool.map(follow_timed, tracks))
+        self.helper_cpu_s += sum(cpu for _, cpu in done)
+        return {tid: found for (tid, _), (found, _) in zip(tracks, done, strict=True)}
 
     def _follower(self, tid: int) -> Any:
         """The video-mode landmarker (one face) that follows track ``tid``."""

@@ -74,7 +74,8 @@ class Pipeline:
 
     def process(self, frame: Frame, start: int = 0, stop: int | None = None) -> Frame:
         """Run stages ``start..stop`` (default: all) on ``frame``; ``frame.timings[name]`` gets
-        each stage's seconds, ``frame.cpu[name]`` the CPU seconds of this thread meanwhile."""
+        each stage's seconds, ``frame.cpu[name]`` the CPU seconds of this thread meanwhile (plus
+        what the stage itself put there: the CPU of helper threads it ran work on)."""
         for stage in self.stages[start:stop]:
             c0 = time.thread_time()
             t0 = time.perf_counter()
@@ -87,7 +88,8 @@ class Pipeline:
                 frame.output = output
                 frame.errors.append(StageError(stage.name, f"{type(exc).__name__}: {exc}"))
             frame.timings[stage.name] = time.perf_counter() - t0
-            frame.cpu[stage.name] = time.thread_time() - c0
+            own = time.thread_time() - c0
+            frame.cpu[stage.name] = frame.cpu.get(stage.name, 0.0) + own
         return frame
 
     def close(self) -> None:

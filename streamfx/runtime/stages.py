@@ -48,6 +48,8 @@ class TrackStage:
         frame.faces = list(self.tracker.track(frame.image, self.timestamp_ms(frame)))
         frame.tracks_started = list(self.tracker.started)
         frame.tracks_ended = list(self.tracker.ended)
+        if self.tracker.helper_cpu_s:  # its follow threads' CPU (the pipeline adds this one's)
+            frame.cpu[self.name] = self.tracker.helper_cpu_s
         return frame
 
     def close(self) -> None:

@@ -143,6 +143,22 @@ def test_a_face_that_leaves_is_looked_for_everywhere_then_ends(face_model) -> No
         assert ended == [face.track_id] and tr.stats["lost"] == 1
 
 
+def test_faces_followed_on_threads_give_the_same_tracks(face_model, six) -> None:
+    """Landmarking the followed faces on several threads at once changes nothing but time:
+    each face has its own landmarker fed the same crops in the same order."""
+    runs = {}
+    for threads in (1, 3):
+        with _tracker(face_model, max_faces=8, follow_threads=threads) as tr:
+            runs[threads] = [tr.track(six.render(i), i * 1000.0 / 30.0) for i in range(8)]
+            assert tr.stats["follows"] >= 6 * 7
+            # CPU spent on follow threads is reported (the caller's own is not in it)
+            assert (tr.helper_cpu_s > 0) == (threads > 1)
+    for one, many in zip(runs[1], runs[3], strict=True):
+        assert [f.track_id for f in one] == [f.track_id for f in many] and len(one) == 6
+        for a, b in zip(one, many, strict=True):
+            np.testing.assert_array_equal(a.landmarks, b.landmarks)
+
+
 def test_detector_settings_are_checked() -> None:
     with pytest.raises(ConfigError, match="face.detector"):
         FaceConfig(detector="yolo")
@@ -150,5 +166,7 @@ def test_detector_settings_are_checked() -> None:
         FaceConfig(detect_every=0)
     with pytest.raises(ConfigError, match="face.follow_budget"):
         FaceConfig(follow_budget=-1)
+    with pytest.raises(ConfigError, match="face.follow_threads"):
+        FaceConfig(follow_threads=-1)
     with pytest.raises(ConfigError, match="face.follow_factor"):
         FaceConfig(follow_factor=1.0)

@@ -113,6 +113,7 @@ def test_sub_stage_times_reach_the_frame(face_model, clip) -> None:
 class _NoTracker:
     started: list[int] = []
     ended: list[int] = []
+    helper_cpu_s = 0.0
 
     def track(self, image, ts):
         return []
