@@ -76,13 +76,14 @@ def remove_stale_temps(output: str) -> list[Path]:
     removed = []
     for p in out.parent.glob(f".{out.stem}.*.tmp{out.suffix}"):
         pid = p.name[len(out.stem) + 2 :].split(".", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             p.unlink(missing_ok=True)
             removed.append(p)
     return removed
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -11,7 +11,6 @@ folded. Loading is strict: any missing, unexpected or mis-shaped tensor is a ``C
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from pathlib import Path
@@ -31,7 +30,7 @@ from streamfx.editor.convert import (
 )
 from streamfx.editor.encoder.live3d import Live3DEditingEncoder
 from streamfx.editor.presets import EditorConfig, get_preset
-from streamfx.errors import CheckpointError, ConfigError, InputError, ModelFileError
+from streamfx.errors import CheckpointError, ConfigError, InputError
 
 
 class PortraitEditor(nn.Module):
@@ -88,43 +87,25 @@ class PortraitEditor(nn.Module):
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write ``config.json`` + ``model.safetensors`` (no pickle) into ``directory``."""
-        from safetensors.torch import save_file
+        from streamfx.editor.folder import save_folder
 
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        meta = {"format": FORMAT_NAME, "version": 1, **self.config.to_dict()}
-        (d / CONFIG_NAME).write_text(json.dumps(meta, indent=2) + "\n")
-        tensors = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-        save_file(tensors, str(d / WEIGHTS_NAME), metadata={"format": FORMAT_NAME})
-        return d
+        return save_folder(self, self.config, directory, FORMAT_NAME)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path) -> PortraitEditor:
         """Load a folder written by ``save_pretrained`` (strict; eval mode; styles folded)."""
-        from safetensors.torch import load_file
+        from streamfx.editor.folder import load_folder
 
-        d = Path(directory)
-        cfg_path, w_path = d / CONFIG_NAME, d / WEIGHTS_NAME
-        for p in (cfg_path, w_path):
-            if not p.is_file():
-                raise ModelFileError(
-                    f"{p} not found: a streamfx editor folder holds {CONFIG_NAME} and "
-                    f"{WEIGHTS_NAME} (make one with `streamfx weights import 3dpe.pt -o {d}`)"
-                )
-        from streamfx.editor.convert import read_json
+        def missing(p: Path, d: Path) -> str:
+            return (
+                f"{p} not found: a streamfx editor folder holds {CONFIG_NAME} and "
+                f"{WEIGHTS_NAME} (make one with `streamfx weights import 3dpe.pt -o {d}`)"
+            )
 
-        meta = read_json(cfg_path)
-        if meta.pop("format", None) != FORMAT_NAME:
-            raise CheckpointError(f"{cfg_path} is not a {FORMAT_NAME} config")
-        meta.pop("version", None)
-        model = cls(EditorConfig.from_dict(meta))
-        try:
-            sd = load_file(str(w_path))
-        except Exception as exc:
-            raise CheckpointError(f"{w_path} is not a readable safetensors file: {exc}") from exc
-        check_state_dict(model, sd, str(w_path))
-        model.load_state_dict(sd, strict=True)
-        return model._ready()
+        def foreign(cfg_path: Path, _found: str | None) -> str:
+            return f"{cfg_path} is not a {FORMAT_NAME} config"
+
+        return load_folder(cls, directory, FORMAT_NAME, missing, foreign)._ready()
 
     def _ready(self) -> PortraitEditor:
         """Inference state: SR styles folded into plain conv weights, eval mode (no dropout)."""

@@ -18,7 +18,6 @@ any key outside the map, a missing key or a wrong shape is a ``CheckpointError``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -31,17 +30,11 @@ from streamfx.editor.convert import (
     WEIGHTS_NAME,
     check_state_dict,
     load_official_dicts,
-    read_json,
     split_official_encoder,
 )
-from streamfx.editor.encoder.aspp import DeepLabV3Decoder
-from streamfx.editor.encoder.e_high import EncoderEhigh
-from streamfx.editor.encoder.e_low import EncoderF
-from streamfx.editor.encoder.e_t import EncoderFinal
-from streamfx.editor.encoder.live3d import EncoderConfig, Live3DEditingEncoder
-from streamfx.editor.encoder.resnet import ResNetLow
+from streamfx.editor.encoder.live3d import EncoderConfig, Live3DEditingEncoder, add_trunk
 from streamfx.editor.presets import EditorConfig, get_preset
-from streamfx.errors import CheckpointError, ConfigError, InputError, ModelFileError
+from streamfx.errors import CheckpointError, ConfigError, InputError
 
 FORMAT_NAME = "streamfx-live3d-lt"
 OFFICIAL_FILE = "encoder_render_LT_90000.pt"
@@ -107,16 +100,7 @@ class Live3DLTEncoder(nn.Module):
         super().__init__()
         c = config or EncoderConfig()
         self.config = c
-        self.encoder = ResNetLow(5, c.resnet_widths, c.resnet_blocks)
-        self.decoder = DeepLabV3Decoder(c.resnet_widths[1], c.aspp_width, c.aspp_rates)
-        self.F_encoder = EncoderF(
-            c.aspp_width, c.low_dim, c.low_heads, c.low_depth, c.mlp_ratio, c.feat
-        )
-        self.EHigh_encoder = EncoderEhigh(5, c.high_stem, c.feat, c.high_convs)
-        self.Final_encoder = EncoderFinal(
-            2 * c.feat, c.fusion_dim, c.fusion_heads, c.fusion_sr, c.mlp_ratio, c.head_width,
-            c.planes,
-        )  # fmt: skip
+        add_trunk(self, c)
         self._coords: dict[tuple, torch.Tensor] = {}
 
     # the coordinate channels and E_low are the 3DPE encoder's own code (same attributes)
@@ -203,45 +187,28 @@ class Live3DReconstructor(nn.Module):
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write ``config.json`` + ``model.safetensors`` (no pickle) into ``directory``."""
-        from safetensors.torch import save_file
+        from streamfx.editor.folder import save_folder
 
-        d = Path(directory)
-        d.mkdir(parents=True, exist_ok=True)
-        meta = {"format": FORMAT_NAME, "version": 1, **self.config.to_dict()}
-        (d / CONFIG_NAME).write_text(json.dumps(meta, indent=2) + "\n")
-        tensors = {k: v.detach().cpu().contiguous() for k, v in self.state_dict().items()}
-        save_file(tensors, str(d / WEIGHTS_NAME), metadata={"format": FORMAT_NAME})
-        return d
+        return save_folder(self, self.config, directory, FORMAT_NAME)
 
     @classmethod
     def from_pretrained(cls, directory: str | Path) -> Live3DReconstructor:
         """Load a folder written by ``save_pretrained``/``import_live3d`` (strict, eval mode)."""
-        from safetensors.torch import load_file
+        from streamfx.editor.folder import load_folder
 
-        d = Path(directory).expanduser()
-        cfg_path, w_path = d / CONFIG_NAME, d / WEIGHTS_NAME
-        for p in (cfg_path, w_path):
-            if not p.is_file():
-                raise ModelFileError(
-                    f"{p} not found: no Live3D-LT teacher at {d} (a folder with {CONFIG_NAME} "
-                    f"and {WEIGHTS_NAME}); {GET_HINT.replace('models/live3d-lt', str(d))}"
-                )
-        meta = read_json(cfg_path)
-        fmt = meta.pop("format", None)
-        if fmt != FORMAT_NAME:
-            raise CheckpointError(
-                f"{cfg_path} is a {fmt!r} folder, not a Live3D-LT teacher ({FORMAT_NAME}); "
+        def missing(p: Path, d: Path) -> str:
+            return (
+                f"{p} not found: no Live3D-LT teacher at {d} (a folder with {CONFIG_NAME} "
+                f"and {WEIGHTS_NAME}); {GET_HINT.replace('models/live3d-lt', str(d))}"
+            )
+
+        def foreign(cfg_path: Path, found: str | None) -> str:
+            return (
+                f"{cfg_path} is a {found!r} folder, not a Live3D-LT teacher ({FORMAT_NAME}); "
                 f"{GET_HINT}"
             )
-        meta.pop("version", None)
-        model = cls(EditorConfig.from_dict(meta))
-        try:
-            sd = load_file(str(w_path))
-        except Exception as exc:
-            raise CheckpointError(f"{w_path} is not a readable safetensors file: {exc}") from exc
-        check_state_dict(model, sd, str(w_path))
-        model.load_state_dict(sd, strict=True)
-        return model._ready()
+
+        return load_folder(cls, directory, FORMAT_NAME, missing, foreign)._ready()
 
     def _ready(self) -> Live3DReconstructor:
         self.renderer.fold_styles()

@@ -5,7 +5,6 @@ batch (exit 4); a batch killed mid-way and re-run finishes only what was left.""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -14,7 +13,7 @@ import time
 
 from batch_media import outputs, write_face_clip
 
-from streamfx.batch.manifest import NAME
+from streamfx.batch.manifest import NAME, pid_alive
 from streamfx.cli.main import main
 
 ARGS = ["--style", "sketch", "--no-progress"]
@@ -72,7 +71,7 @@ def test_killed_batch_resumes_only_what_was_left(face_model, tmp_path, capsys) -
     # its worker gets SIGTERM (parent-death signal) and abandons 2.mp4: wait until it is gone
     workers = {int(p.name.split(".")[2]) for p in out.glob(".2.*.tmp.mp4")}
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+    while time.monotonic() < deadline and any(pid_alive(pid) for pid in workers):
         time.sleep(0.05)
     assert sorted(outputs(out)) == ["1.mp4"]  # nothing else under a final name
     first = (out / "1.mp4").stat()
@@ -83,13 +82,3 @@ def test_killed_batch_resumes_only_what_was_left(face_model, tmp_path, capsys) -
     again = (out / "1.mp4").stat()
     assert (again.st_ino, again.st_mtime_ns) == (first.st_ino, first.st_mtime_ns)  # not redone
     assert not list(out.glob(".*.tmp.*"))  # the killed run's temporary file is gone
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from lpips_files import official_lpips_folder
 from PIL import Image
 
 from streamfx.backends.styles_catalog import load_style, user_styles_dir
@@ -117,25 +118,12 @@ def test_bad_pairs_commands_are_clear_and_write_nothing(
     assert (user_dir / "gold" / "style.toml").read_bytes() == before
 
 
-def _lpips_weights(folder: Path) -> Path:
-    """Random LPIPS-alex weights in the official files (as tests/training/test_lpips.py)."""
-    from streamfx.training.lpips import LPIPS
-
-    torch.manual_seed(3)
-    sd = LPIPS("alex").state_dict()
-    folder.mkdir()
-    torch.save({k: v for k, v in sd.items() if k.startswith("features.")},
-               folder / "alexnet-owt-7be5be79.pth")  # fmt: skip
-    torch.save({k: v.abs() for k, v in sd.items() if k.startswith("lin")}, folder / "alex.pth")
-    return folder
-
-
 def test_lpips_goes_through_as_adapt_does(pairs: Path, base: Path, tmp_path: Path, capsys):
     """The same settings through ``styles add --pairs --lpips`` and ``adapt --lpips``: the same
     loss terms (LPIPS among them) and the same tuned tensors."""
     from safetensors.torch import load_file
 
-    lpips = _lpips_weights(tmp_path / "lpips")
+    lpips = official_lpips_folder(tmp_path / "lpips")
     same = ["--base", str(base), "--lpips", str(lpips), "--steps", "1", "--seed", "42",
             "--batch", "1", "--no-progress"]  # fmt: skip
     assert main(["styles", "add", "gold", "--pairs", str(pairs), *same]) == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from lpips_files import official_lpips_folder
 
 from streamfx.backends.styles_catalog import load_style
 from streamfx.cli.main import main
@@ -34,19 +35,6 @@ def setup(tmp_path: Path, tiny_dataset_maker, monkeypatch) -> dict[str, Path]:
     torch.manual_seed(1)
     teacher = PortraitEditor(cfg).save_pretrained(tmp_path / "teacher")
     return {"pairs": pairs, "base": base, "teacher": teacher}
-
-
-def _lpips_weights(folder: Path) -> Path:
-    """Random LPIPS-alex weights in the official files (as tests/training/test_lpips.py)."""
-    from streamfx.training.lpips import LPIPS
-
-    torch.manual_seed(3)
-    sd = LPIPS("alex").state_dict()
-    folder.mkdir()
-    torch.save({k: v for k, v in sd.items() if k.startswith("features.")},
-               folder / "alexnet-owt-7be5be79.pth")  # fmt: skip
-    torch.save({k: v.abs() for k, v in sd.items() if k.startswith("lin")}, folder / "alex.pth")
-    return folder
 
 
 def test_adaptation_lowers_loss_and_writes_a_style(setup, capsys) -> None:
@@ -87,7 +75,7 @@ def test_no_adversarial_term_past_its_start_and_lpips_passed_through(setup, tmp_
     settings = TrainConfig(adv_start=1, adv_weight=0.5, r1_every=1)
     _, res = adapt(
         setup["pairs"], "gold3", setup["base"], steps=3, batch=1, teacher=setup["teacher"],
-        lpips=_lpips_weights(tmp_path / "lpips"), work=work, root=tmp_path / "styles",
+        lpips=official_lpips_folder(tmp_path / "lpips"), work=work, root=tmp_path / "styles",
         progress=False, settings=settings,
     )  # fmt: skip
     lines = [json.loads(s) for s in (work / "log.jsonl").read_text().splitlines()]
@@ -102,7 +90,7 @@ def test_no_adversarial_term_past_its_start_and_lpips_passed_through(setup, tmp_
 def test_cli_lpips_flag(setup, tmp_path: Path, capsys) -> None:
     argv = ["adapt", "--pairs", str(setup["pairs"]), "--name", "gold4", "--base",
             str(setup["base"]), "--steps", "1", "--batch", "1", "--no-progress",
-            "--lpips", str(_lpips_weights(tmp_path / "lpips"))]  # fmt: skip
+            "--lpips", str(official_lpips_folder(tmp_path / "lpips"))]  # fmt: skip
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "loss terms: depth, image, lpips, raw, raw_lpips, tri (also at a random camera)" in out

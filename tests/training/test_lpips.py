@@ -8,29 +8,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from lpips_files import save_official_lpips
 
 from streamfx.errors import ModelFileError
 from streamfx.training.lpips import LPIPS, load_lpips
 
 
-def _save_official(net: str, folder: Path) -> LPIPS:
-    torch.manual_seed(0)
-    model = LPIPS(net)
-    sd = model.state_dict()
-    folder.mkdir()
-    backbone = "alexnet-owt-7be5be79.pth" if net == "alex" else "vgg16-397923af.pth"
-    torch.save({k: v for k, v in sd.items() if k.startswith("features.")}, folder / backbone)
-    torch.save({k: v.abs() for k, v in sd.items() if k.startswith("lin")}, folder / f"{net}.pth")
-    with torch.no_grad():
-        for k, v in model.named_parameters():
-            if k.startswith("lin"):
-                v.abs_()
-    return model
-
-
 @pytest.mark.parametrize("net", ["alex", "vgg"])
 def test_official_folder_loads_and_measures(net: str, tmp_path: Path) -> None:
-    ref = _save_official(net, tmp_path / "w")
+    ref = save_official_lpips(tmp_path / "w", net)
     model = load_lpips(tmp_path / "w", net)
     x, y = torch.rand(2, 3, 48, 48) * 2 - 1, torch.rand(2, 3, 48, 48) * 2 - 1
     d = model(x, y)
@@ -79,12 +65,12 @@ def test_missing_or_foreign_files_name_them(tmp_path: Path) -> None:
     torch.save({"features.0.weight": torch.zeros(1)}, tmp_path / "w" / "alexnet-x.pth")
     with pytest.raises(ModelFileError, match=r"no features\.0\.bias"):
         load_lpips(tmp_path / "w")
-    _save_official("vgg", tmp_path / "vgg")  # VGG files under AlexNet names
+    save_official_lpips(tmp_path / "vgg", "vgg")  # VGG files under AlexNet names
     (tmp_path / "vgg" / "vgg.pth").rename(tmp_path / "vgg" / "alex.pth")
     (tmp_path / "vgg" / "vgg16-397923af.pth").rename(tmp_path / "vgg" / "alexnet-owt.pth")
     with pytest.raises(ModelFileError, match="expected LPIPS-alex"):
         load_lpips(tmp_path / "vgg", "alex")
-    _save_official("alex", tmp_path / "alex")
+    save_official_lpips(tmp_path / "alex", "alex")
     backbone = tmp_path / "alex" / "alexnet-owt-7be5be79.pth"
     torch.save({**torch.load(backbone), "features.0.weight": torch.zeros(2)}, backbone)
     with pytest.raises(ModelFileError, match=r"features\.0\.weight has shape \(2,\)"):

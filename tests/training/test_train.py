@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from lpips_files import official_lpips_folder
 from safetensors.torch import load_file
 
 from streamfx.cli.main import main
@@ -107,28 +108,13 @@ def test_torchrun_two_gloo_processes(small, tmp_path: Path) -> None:
     assert "adv" in _lines(out)[1]  # the discriminator's gradients averaged over the processes
 
 
-def _official_lpips(folder: Path) -> Path:
-    """Random LPIPS-alex weights saved as the official files: torchvision's backbone
-    (features.N.*, with a classifier to ignore) and the lpips package's heads (linK.model.1)."""
-    from streamfx.training.lpips import LPIPS
-
-    torch.manual_seed(3)
-    sd = LPIPS("alex").state_dict()
-    folder.mkdir()
-    backbone = {k: v for k, v in sd.items() if k.startswith("features.")}
-    torch.save({**backbone, "classifier.1.weight": torch.zeros(4, 9216)},
-               folder / "alexnet-owt-7be5be79.pth")  # fmt: skip
-    torch.save({k: v.abs() for k, v in sd.items() if k.startswith("lin")}, folder / "alex.pth")
-    return folder
-
-
 def test_recipe_lpips_and_adversarial_terms_are_logged(small, tmp_path: Path, capsys) -> None:
     """--config tiny (lr 1e-3 from the recipe), LPIPS from saved official-format weights, the
     adversarial term from step 1 with R1 every 2nd step, the feature term on: all in the log."""
     out = tmp_path / "run"
     argv = ["train", "--config", "tiny", "--data", str(small["data"]), "-o", str(out),
             "--weights", str(small["student"]), "--teacher-weights", str(small["teacher"]),
-            "--lpips", str(_official_lpips(tmp_path / "lpips")), "--steps", "2",
+            "--lpips", str(official_lpips_folder(tmp_path / "lpips")), "--steps", "2",
             "--adv-start", "1", "--r1-every", "2", "--feature-weight", "0.1",
             "--no-progress", "--log-every", "1"]  # fmt: skip
     assert main(argv) == 0

@@ -82,6 +82,22 @@ class EncoderConfig:
         return cls(**d)
 
 
+def add_trunk(module: nn.Module, c: EncoderConfig) -> None:
+    """Give ``module`` the encoder's trunk under the official names: E_low (``encoder``,
+    ``decoder``, ``F_encoder``), E_high (``EHigh_encoder``) and E_t (``Final_encoder``); all
+    but the prompt branch (the Live3D-LT reconstructor has no more)."""
+    module.encoder = ResNetLow(5, c.resnet_widths, c.resnet_blocks)
+    module.decoder = DeepLabV3Decoder(c.resnet_widths[1], c.aspp_width, c.aspp_rates)
+    module.F_encoder = EncoderF(
+        c.aspp_width, c.low_dim, c.low_heads, c.low_depth, c.mlp_ratio, c.feat
+    )
+    module.EHigh_encoder = EncoderEhigh(5, c.high_stem, c.feat, c.high_convs)
+    module.Final_encoder = EncoderFinal(
+        2 * c.feat, c.fusion_dim, c.fusion_heads, c.fusion_sr, c.mlp_ratio, c.head_width,
+        c.planes,
+    )  # fmt: skip
+
+
 class Live3DEditingEncoder(nn.Module):
     """E_low + E_high + prompt branch + E_t; ``forward(image, tokens) -> triplane``."""
 
@@ -89,16 +105,7 @@ class Live3DEditingEncoder(nn.Module):
         super().__init__()
         c = config or EncoderConfig()
         self.config = c
-        self.encoder = ResNetLow(5, c.resnet_widths, c.resnet_blocks)
-        self.decoder = DeepLabV3Decoder(c.resnet_widths[1], c.aspp_width, c.aspp_rates)
-        self.F_encoder = EncoderF(
-            c.aspp_width, c.low_dim, c.low_heads, c.low_depth, c.mlp_ratio, c.feat
-        )
-        self.EHigh_encoder = EncoderEhigh(5, c.high_stem, c.feat, c.high_convs)
-        self.Final_encoder = EncoderFinal(
-            2 * c.feat, c.fusion_dim, c.fusion_heads, c.fusion_sr, c.mlp_ratio, c.head_width,
-            c.planes,
-        )  # fmt: skip
+        add_trunk(self, c)
         self.Ref_encoder = EncoderRef(c.feat, c.query_width, c.mae)
         self._coords: dict[tuple, torch.Tensor] = {}
 
