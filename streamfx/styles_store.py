@@ -44,6 +44,16 @@ def check_name(name: str) -> str:
     return name
 
 
+def given_defaults(
+    strength: float | None = None,
+    pose_fraction: float | None = None,
+    smoothing: float | None = None,
+) -> dict[str, float]:
+    """A style's ``[defaults]`` from the values a command was given (None: not given)."""
+    given = {"strength": strength, "pose_fraction": pose_fraction, "smoothing": smoothing}
+    return {k: v for k, v in given.items() if v is not None}
+
+
 def styles_root(root: str | Path | None = None) -> Path:
     """Where styles are written: ``root`` or the user styles folder."""
     return Path(root).expanduser() if root else user_styles_dir()

@@ -53,9 +53,9 @@ class Command:
 
     def defaults(self) -> dict[str, float]:
         """The ``[defaults]`` the options give (unset ones left out)."""
-        from streamfx.cli.styles import AddCommand
+        from streamfx.styles_store import given_defaults
 
-        return AddCommand.defaults(self)  # type: ignore[arg-type]
+        return given_defaults(self.strength, self.pose_fraction, self.smoothing)
 
 
 def run(cmd: Command) -> int:

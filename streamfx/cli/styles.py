@@ -114,9 +114,9 @@ class AddCommand:
 
     def defaults(self) -> dict[str, float]:
         """The ``[defaults]`` the options give (unset ones left out)."""
-        given = {"strength": self.strength, "pose_fraction": self.pose_fraction}
-        given["smoothing"] = self.smoothing
-        return {k: v for k, v in given.items() if v is not None}
+        from streamfx.styles_store import given_defaults
+
+        return given_defaults(self.strength, self.pose_fraction, self.smoothing)
 
 
 @dataclass

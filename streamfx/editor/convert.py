@@ -16,62 +16,22 @@ import torch
 from torch import nn
 
 from streamfx.editor.encoder.resnet import unused_resnet_keys
+from streamfx.editor.folder import (
+    CONFIG_NAME,
+    WEIGHTS_NAME,
+    check_state_dict,
+    read_json,
+    shape_of,
+)
 from streamfx.errors import CheckpointError, ModelFileError
 
 FORMAT_NAME = "streamfx-3dpe-editor"
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
 OFFICIAL_KEYS = ("encoder_state_dict", "renderer_state_dict")
 GET_HINT = (
     "get the official checkpoint with `streamfx weights fetch 3dpe.pt` (Google Drive archive "
     "1ZRH9WGHcostGAywqdJJp1kJBUiqN-xxF, pretrained_models/3dpe.pt), then convert it with "
     "`streamfx weights import PATH/TO/3dpe.pt -o models/3dpe`"
 )
-_SHOW = 8
-
-
-def _shape(t) -> tuple[int, ...]:
-    return tuple(t.shape)
-
-
-def check_state_dict(
-    module: nn.Module,
-    sd: Mapping[str, torch.Tensor],
-    what: str,
-    optional: Mapping[str, tuple[int, ...]] | None = None,
-) -> None:
-    """Raise ``CheckpointError`` naming every missing, unexpected or mis-shaped key of ``sd``.
-
-    ``optional`` keys (name -> shape) may be present or absent, but must have their shape.
-    """
-    required = {k: _shape(v) for k, v in module.state_dict().items()}
-    expected = {**required, **(optional or {})}
-    missing = [k for k in required if k not in sd]
-    extra = [k for k in sd if k not in expected]
-    bad = [k for k in sd if k in expected and not torch.is_tensor(sd[k])]
-    wrong = [
-        k for k in sd if k in expected and torch.is_tensor(sd[k]) and _shape(sd[k]) != expected[k]
-    ]
-    if not (missing or extra or bad or wrong):
-        return
-    lines = [f"{what} does not match the network ({len(expected)} tensors expected):"]
-    if missing:
-        shown = ", ".join(f"{k} {list(expected[k])}" for k in missing[:_SHOW])
-        lines.append(f"  {len(missing)} missing key(s): {shown}" + _more(missing))
-    if extra:
-        lines.append(f"  {len(extra)} unexpected key(s): {', '.join(extra[:_SHOW])}" + _more(extra))
-    if wrong:
-        shown = ", ".join(
-            f"{k} expected {list(expected[k])} got {list(sd[k].shape)}" for k in wrong[:_SHOW]
-        )
-        lines.append(f"  {len(wrong)} wrong shape(s): {shown}" + _more(wrong))
-    if bad:
-        lines.append(f"  {len(bad)} non-tensor value(s): {', '.join(bad[:_SHOW])}" + _more(bad))
-    raise CheckpointError("\n".join(lines))
-
-
-def _more(items: list) -> str:
-    return f" (+{len(items) - _SHOW} more)" if len(items) > _SHOW else ""
 
 
 def split_official_encoder(
@@ -92,19 +52,6 @@ def _torch_load(path: Path):
         if "mmap" not in str(exc):
             raise
         return torch.load(path, map_location="cpu", weights_only=True)
-
-
-def read_json(path: Path) -> dict:
-    """A JSON object from ``path``; a clear ``CheckpointError`` when it is not one."""
-    import json
-
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CheckpointError(f"{path} is not a readable JSON config: {exc}") from exc
-    if not isinstance(data, dict):
-        raise CheckpointError(f"{path} must hold a JSON object, got {type(data).__name__}")
-    return data
 
 
 def load_official_dicts(
@@ -176,8 +123,8 @@ def _read_shapes(path: Path) -> tuple[str, dict[str, tuple[int, ...]], dict]:
             raise CheckpointError(f"{wfile} is not a readable safetensors file: {exc}") from exc
         return FORMAT_NAME, shapes, cfg
     enc, ren = load_official_dicts(path)
-    shapes = {f"encoder.{k}": _shape(v) for k, v in enc.items()}
-    shapes.update({f"renderer.{k}": _shape(v) for k, v in ren.items()})
+    shapes = {f"encoder.{k}": shape_of(v) for k, v in enc.items()}
+    shapes.update({f"renderer.{k}": shape_of(v) for k, v in ren.items()})
     return "official 3dpe.pt (encoder_state_dict + renderer_state_dict)", shapes, {}
 
 
@@ -187,7 +134,7 @@ def expected_shapes(preset: str = "3dpe", official: bool = False) -> dict[str, t
 
     with torch.device("meta"):
         model = PortraitEditor(preset)
-    shapes = {k: _shape(v) for k, v in model.state_dict().items()}
+    shapes = {k: shape_of(v) for k, v in model.state_dict().items()}
     if official:
         widths = model.config.encoder.resnet_widths
         unused = {f"encoder.{k}": v for k, v in unused_resnet_keys(widths).items()}

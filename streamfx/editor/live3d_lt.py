@@ -26,13 +26,11 @@ import torch
 from torch import nn
 
 from streamfx.editor.convert import (
-    CONFIG_NAME,
-    WEIGHTS_NAME,
-    check_state_dict,
     load_official_dicts,
     split_official_encoder,
 )
 from streamfx.editor.encoder.live3d import EncoderConfig, Live3DEditingEncoder, add_trunk
+from streamfx.editor.folder import CONFIG_NAME, WEIGHTS_NAME, check_state_dict
 from streamfx.editor.presets import EditorConfig, get_preset
 from streamfx.errors import CheckpointError, ConfigError, InputError
 

@@ -82,8 +82,8 @@ def describe_weights(weights: Any, preset: str | None = None) -> EditorSpec:
 
     ``preset``: when given, the weights must be of that preset (``ConfigError`` otherwise).
     """
-    from streamfx.editor.convert import CONFIG_NAME, WEIGHTS_NAME, read_json
     from streamfx.editor.editor import PortraitEditor
+    from streamfx.editor.folder import CONFIG_NAME, WEIGHTS_NAME, read_json
 
     if isinstance(weights, PortraitEditor):
         cfg = weights.config

@@ -199,7 +199,7 @@ def student_from_live3d(folder: str | Path) -> tuple[Any, str]:
     from safetensors.torch import load_file
 
     from streamfx.editor import PortraitEditor
-    from streamfx.editor.convert import CONFIG_NAME, WEIGHTS_NAME, read_json
+    from streamfx.editor.folder import CONFIG_NAME, WEIGHTS_NAME, read_json
     from streamfx.editor.live3d_lt import GET_HINT
     from streamfx.editor.presets import EditorConfig
 
