@@ -81,9 +81,24 @@ class EditingConfig:
     """Torch device of the editor: cpu, cuda, cuda:N."""
     engine: str = "auto"
     """How the 3DPE network executes: auto, torch, onnxruntime, tensorrt."""
+    strength: float | None = None
+    """How much of the edit shows over the real face, 0..1 (None: the style's ``[defaults]``,
+    else 1); live runs start with it (the control panel changes it)."""
+    pose_fraction: float | None = None
+    """Pull of yaw and pitch toward frontal ("look at the camera"), 0..1 (None: the style's
+    ``[defaults]``, else 0)."""
 
     def __post_init__(self) -> None:
         check_field(bool(self.editor), "editor", "an editor name", self.editor)
+        for name in ("strength", "pose_fraction"):
+            value = getattr(self, name)
+            ok = value is None or 0.0 <= value <= 1.0
+            check_field(ok, f"editor.{name}", "a fraction in [0, 1]", value)
+
+    def given_controls(self) -> dict[str, float]:
+        """The live controls these settings give explicitly (strength, pose_fraction)."""
+        given = {"strength": self.strength, "pose_fraction": self.pose_fraction}
+        return {k: v for k, v in given.items() if v is not None}
 
 
 @dataclass

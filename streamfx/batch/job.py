@@ -214,13 +214,13 @@ def edit_file(
 
 def offline_controls(config: PipelineConfig, backend: Any) -> tuple[Any, dict[str, str]] | None:
     """The controls an offline edit runs with, as the live camera would start them: the style's
-    ``[defaults]`` (``streamfx.runtime.controls.catalog_defaults``), with the smoothing the
-    settings give explicitly winning over the style's; the rest as the editor is (its own
-    smoothing and cross-fade), at full strength, no pose correction, every face the tracker
-    keeps. Pose correction applies from a track's first frame (no easing in, as offline edits
-    are fully edited from frame 0). -> (ControlState, {control: where its value came from}), or
-    None when nothing differs from the editor's own settings (no style defaults, no explicit
-    smoothing)."""
+    ``[defaults]`` (``streamfx.runtime.controls.catalog_defaults``), with the smoothing,
+    ``--strength`` and ``--pose-fraction`` the settings give explicitly winning over the
+    style's; the rest as the editor is (its own smoothing and cross-fade), at full strength, no
+    pose correction, every face the tracker keeps. Pose correction applies from a track's first
+    frame (no easing in, as offline edits are fully edited from frame 0). -> (ControlState,
+    {control: where its value came from}), or None when nothing differs from the editor's own
+    settings (no style defaults, no explicit smoothing, strength or pose correction)."""
     from streamfx.runtime.controls import ControlState, catalog_defaults
     from streamfx.temporal.config import TemporalConfig
 
@@ -232,6 +232,8 @@ def offline_controls(config: PipelineConfig, backend: Any) -> tuple[Any, dict[st
         values["smoothing"], origin["smoothing"] = 0.0, "--temporal.no-smooth-triplanes"
     elif t.edit_smoothing != TemporalConfig().edit_smoothing:
         values["smoothing"], origin["smoothing"] = t.edit_smoothing, "--temporal.edit-smoothing"
+    for key, value in config.editor.given_controls().items():
+        values[key], origin[key] = value, "--" + key.replace("_", "-")
     if not values or backend is None:
         return None
     start = ControlState(

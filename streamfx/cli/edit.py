@@ -10,8 +10,8 @@ replaced without --force, and the input never (same file on disk, whatever the p
 packets are skipped and counted (--strict: an error). If the editor fails on some frames, the
 output is still written (those frames show the real face) and the exit status is 3. The
 style's [defaults] (style.toml: strength, pose correction, smoothing) apply as in the live
-camera; a --temporal.edit-smoothing other than its default (flag or --config file) or
---temporal.no-smooth-triplanes wins over the style's smoothing.
+camera; --strength, --pose-fraction, a --temporal.edit-smoothing other than its default (flag or
+--config file) and --temporal.no-smooth-triplanes win over them.
 
 ``streamfx edit DIR_OR_GLOB -o OUT_DIR``: a batch. A manifest in OUT_DIR records each file, so a
 re-run skips finished files and does interrupted ones again; --jobs N runs N worker processes,

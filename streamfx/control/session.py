@@ -48,8 +48,9 @@ def live_controls(
     config: PipelineConfig, built: Built
 ) -> tuple[LiveControls, EditorBackend | None, list[StyleEntry]]:
     """The live controls of a pipeline the way ``streamfx camera`` runs it: they start from the
-    config's smoothing and cross-fade, offer the running editor's styles, and every stage
-    reads them. -> (controls, editor backend, styles)."""
+    config's smoothing and cross-fade, the starting style's ``[defaults]`` and then the
+    strength and pose correction the settings give, offer the running editor's styles, and
+    every stage reads them. -> (controls, editor backend, styles)."""
     backend = built.backend
     styles = style_entries(backend.name, backend.takes_adapted) if backend is not None else []
     controls = make_controls(
@@ -59,6 +60,9 @@ def live_controls(
         landmark_smoothing=config.temporal.smooth_landmarks,
         crossfade_frames=config.mesh.crossfade_frames or 8,
     )
+    given = config.editor.given_controls()
+    if given:  # --strength / --pose-fraction win over the starting style's [defaults]
+        controls.update(**given)
     attach_controls(built.pipeline, controls)
     return controls, backend, styles
 

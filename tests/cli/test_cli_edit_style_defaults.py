@@ -12,6 +12,7 @@ from PIL import Image
 from streamfx.batch.job import offline_controls
 from streamfx.cli.main import main
 from streamfx.config import EditingConfig, PipelineConfig
+from streamfx.errors import ConfigError
 from streamfx.temporal.config import TemporalConfig
 
 
@@ -43,10 +44,11 @@ def photo(tmp_path: Path) -> Path:
     return p
 
 
-def _controls(style: str | None, **temporal):
+def _controls(style: str | None, editing: dict | None = None, **temporal):
     from streamfx.backends.mesh.editor import MeshEditor
 
-    config = PipelineConfig(editor=EditingConfig(style=style), temporal=TemporalConfig(**temporal))
+    editor = EditingConfig(style=style, **(editing or {}))
+    config = PipelineConfig(editor=editor, temporal=TemporalConfig(**temporal))
     backend = MeshEditor("cartoon")
     try:
         return offline_controls(config, backend), backend
@@ -68,6 +70,41 @@ def test_style_defaults_fill_the_controls_and_explicit_smoothing_wins() -> None:
     assert state.strength == 0.0 and state.smoothing == backend.smoothing  # the editor's own
     assert _controls("cartoon")[0] is None  # no defaults: the editor runs as it always did
     assert _controls(None)[0] is None
+
+
+def test_strength_and_pose_flags_win_over_the_style() -> None:
+    (state, origin), _ = _controls("calm", {"strength": 0.3, "pose_fraction": 0.0})
+    assert (state.strength, state.pose_fraction, state.smoothing) == (0.3, 0.0, 0.9)
+    assert origin["strength"] == "--strength" and origin["pose_fraction"] == "--pose-fraction"
+    assert origin["smoothing"] == "style calm"
+    (state, origin), _ = _controls("cartoon", {"strength": 0.5})  # a style without defaults
+    assert state.strength == 0.5 and origin == {"strength": "--strength"}
+    with pytest.raises(ConfigError, match=r"editor\.strength"):
+        EditingConfig(strength=1.5)
+
+
+def test_the_live_controls_start_from_the_flags(styles: Path) -> None:
+    from streamfx.control.session import live_controls
+    from streamfx.runtime.build import build_pipeline
+
+    editor = EditingConfig(editor="mesh", style="calm", strength=0.4)
+    built = build_pipeline(PipelineConfig(editor=editor))
+    try:
+        controls, _, _ = live_controls(PipelineConfig(editor=editor), built)
+        state = controls.snapshot()
+        assert (state.strength, state.pose_fraction) == (0.4, 0.5)  # flag, then the style's
+        controls.set_style("ghost")  # a later style brings its own defaults
+        assert controls.snapshot().strength == 0.0
+    finally:
+        built.pipeline.close()
+
+
+def test_edit_with_strength_zero_keeps_the_real_face(photo: Path, tmp_path: Path, face_model):
+    out = tmp_path / "zero.png"
+    argv = ["edit", str(photo), "-o", str(out), "--style", "cartoon", "--strength", "0"]
+    assert main([*argv, "--no-progress"]) == 0
+    original = np.asarray(Image.open(photo).convert("RGB"))
+    np.testing.assert_array_equal(np.asarray(Image.open(out).convert("RGB")), original)
 
 
 def test_edit_applies_the_style_defaults(photo: Path, tmp_path: Path, face_model, capsys) -> None:
