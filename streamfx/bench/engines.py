@@ -230,7 +230,7 @@ def _table() -> Table:
 def _header(config: EnginesBench) -> str:
     import torch
 
-    from streamfx.engines.ort_engine import usable_cores
+    from streamfx.cpu import usable_cores
 
     cores = usable_cores()
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
@@ -279,8 +279,8 @@ def _flops_table(presets: tuple[str, ...]) -> Table:
 
 def run(config: EnginesBench) -> int:
     """Run every engine x preset x batch and print the table (and ``--json``)."""
+    from streamfx.cpu import usable_cores
     from streamfx.engines.flops import graph_gflops
-    from streamfx.engines.ort_engine import usable_cores
 
     cache = _cache_root(config)
     threads = config.threads or usable_cores()

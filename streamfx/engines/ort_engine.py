@@ -14,13 +14,13 @@ fall-back to the CPU.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from streamfx.cpu import usable_cores
 from streamfx.engines.base import EditorSpec, Engine
 from streamfx.engines.graphs import GRAPH_IO, GRAPH_NAMES, output_shapes
 from streamfx.errors import ConfigError, DependencyError
@@ -31,14 +31,6 @@ PROVIDERS = {
     "cuda": "CUDAExecutionProvider",
     "tensorrt": "TensorrtExecutionProvider",
 }
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on (affinity-aware)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def import_ort():

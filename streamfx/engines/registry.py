@@ -251,7 +251,8 @@ def describe_choice(engine: Engine) -> str:
 def engine_report() -> list[tuple[str, bool, str]]:
     """[(engine, usable, reason)] for ``streamfx doctor``: every engine, without building one,
     and what ``auto`` would try first on this machine."""
-    from streamfx.engines.ort_engine import ort_status, usable_cores
+    from streamfx.cpu import usable_cores
+    from streamfx.engines.ort_engine import ort_status
     from streamfx.engines.trt_engine import trt_status
 
     rows: list[tuple[str, bool, str]] = []

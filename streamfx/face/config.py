@@ -78,7 +78,7 @@ class FaceConfig:
     follow_threads: int = 0
     """``full_range``: followed faces landmarked at once, each on its own thread (MediaPipe
     runs without Python's lock, so a group's landmarking takes less wall time; the results are
-    the same). 0 (auto): the CPU count, at most 4; 1: one face after another."""
+    the same). 0 (auto): the usable CPU cores, at most 4; 1: one face after another."""
 
     zoom: bool = True
     """Look for faces too small for MediaPipe's detector (narrower than ~15% of the frame) in

@@ -23,7 +23,6 @@ Finding faces (``FaceConfig.detector``):
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from streamfx.cpu import usable_cores
 from streamfx.errors import InputError, ModelFileError, require
 from streamfx.face.align import eg3d_crop_transform, five_points, warp_crop
 from streamfx.face.config import FaceConfig, parse_policy
@@ -369,7 +369,7 @@ class FaceTracker:
 
         for tid, _ in tracks:  # made here, not on the workers
             self._follower(tid)
-        workers = c.follow_threads or min(4, os.cpu_count() or 1)
+        workers = c.follow_threads or min(4, usable_cores())
         if workers <= 1 or len(tracks) <= 1:
             return {tid: follow((tid, tr)) for tid, tr in tracks}
         if self._pool is None:

@@ -6,7 +6,6 @@ samples, so a run of any length uses constant memory.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
@@ -15,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from streamfx.cpu import usable_cores
 from streamfx.record import Frame
 
 WINDOW = 4096  # samples kept per series for percentiles (most recent)
@@ -94,7 +94,7 @@ class RunStats:
     stages: dict[str, Series] = field(default_factory=dict)
     cpu: dict[str, Series] = field(default_factory=dict)
     rate: float = 30.0
-    cores: int = field(default_factory=lambda: os.cpu_count() or 1)
+    cores: int = field(default_factory=usable_cores)
     errors: dict[str, list] = field(default_factory=dict)
     latency: Series = field(default_factory=Series)
     t_start: float = field(default_factory=time.monotonic)
