@@ -92,16 +92,14 @@ def save_folder(model: nn.Module, config: EditorConfig, directory: str | Path, f
     return d
 
 
-def load_folder(
-    build: Callable[[EditorConfig], Any],
+def read_folder(
     directory: str | Path,
     fmt: str,
     missing: Callable[[Path, Path], str],
     foreign: Callable[[Path, str | None], str],
-) -> Any:
-    """``build(config)`` with the weights of ``directory`` loaded strictly (every key, every
-    shape). ``missing(file, folder)`` and ``foreign(config file, its format)`` word the
-    ModelFileError / CheckpointError."""
+) -> tuple[EditorConfig, dict[str, torch.Tensor]]:
+    """(config, tensors) of a weights folder of format ``fmt``. ``missing(file, folder)`` and
+    ``foreign(config file, its format)`` word the ModelFileError / CheckpointError."""
     from safetensors.torch import load_file
 
     d = Path(directory).expanduser()
@@ -114,11 +112,24 @@ def load_folder(
     if found != fmt:
         raise CheckpointError(foreign(cfg_path, found))
     meta.pop("version", None)
-    model = build(EditorConfig.from_dict(meta))
+    config = EditorConfig.from_dict(meta)
     try:
-        sd = load_file(str(w_path))
+        return config, load_file(str(w_path))
     except Exception as exc:
         raise CheckpointError(f"{w_path} is not a readable safetensors file: {exc}") from exc
-    check_state_dict(model, sd, str(w_path))
+
+
+def load_folder(
+    build: Callable[[EditorConfig], Any],
+    directory: str | Path,
+    fmt: str,
+    missing: Callable[[Path, Path], str],
+    foreign: Callable[[Path, str | None], str],
+) -> Any:
+    """``build(config)`` with the weights of ``directory`` (``read_folder``) loaded strictly:
+    every key, every shape."""
+    config, sd = read_folder(directory, fmt, missing, foreign)
+    model = build(config)
+    check_state_dict(model, sd, str(Path(directory).expanduser() / WEIGHTS_NAME))
     model.load_state_dict(sd, strict=True)
     return model

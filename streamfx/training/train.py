@@ -196,25 +196,18 @@ def student_from_live3d(folder: str | Path) -> tuple[Any, str]:
     the rest fresh (the prompt branch: MAE + cross-attention), as the released recipe starts its
     student (``strict=False``). ``CheckpointError`` when less than ``LIVE3D_MIN_FIT`` of the
     student's encoder and renderer (by value count) comes from the folder."""
-    from safetensors.torch import load_file
-
     from streamfx.editor import PortraitEditor
-    from streamfx.editor.folder import CONFIG_NAME, WEIGHTS_NAME, read_json
-    from streamfx.editor.live3d_lt import GET_HINT
-    from streamfx.editor.presets import EditorConfig
+    from streamfx.editor.folder import CONFIG_NAME, read_folder
+    from streamfx.editor.live3d_lt import FORMAT_NAME, GET_HINT
 
-    d = Path(folder).expanduser()
-    w_path = d / WEIGHTS_NAME
-    if not w_path.is_file():
-        raise ModelFileError(f"{w_path} not found: no Live3D-LT weights at {d}; {GET_HINT}")
-    meta = read_json(d / CONFIG_NAME)
-    meta.pop("format", None)
-    meta.pop("version", None)
-    student = PortraitEditor(EditorConfig.from_dict(meta))
-    try:
-        sd = load_file(str(w_path))
-    except Exception as exc:
-        raise CheckpointError(f"{w_path} is not a readable safetensors file: {exc}") from exc
+    def missing(p: Path, d: Path) -> str:
+        return f"{p} not found: no Live3D-LT weights at {d}; {GET_HINT}"
+
+    def foreign(cfg_path: Path, found: str | None) -> str:
+        return f"{cfg_path} is a {found!r} folder, not a Live3D-LT one; {GET_HINT}"
+
+    config, sd = read_folder(folder, FORMAT_NAME, missing, foreign)
+    student = PortraitEditor(config)
     own = student.state_dict()
     fits = {k: v for k, v in sd.items() if k in own and own[k].shape == v.shape}
     fresh = [k for k in own if k not in fits]
