@@ -1,4 +1,7 @@
-"""MediaPipe face tracking (with ``streamfx.face.detector``, the only modules importing mediapipe).
+"""Face tracking: finding faces, following them, ids, smoothing, EG3D crops and cameras.
+
+MediaPipe itself runs in ``streamfx.face.landmarkers`` and ``streamfx.face.detector`` (the only
+modules that call it).
 
 ``FaceTracker.track`` finds faces, gives each person a stable id, smooths landmarks and pose with
 One-Euro filters and returns, per selected face, the EG3D crop, its transforms and the EG3D
@@ -23,36 +26,29 @@ Finding faces (``FaceConfig.detector``):
 
 from __future__ import annotations
 
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from streamfx.cpu import usable_cores
-from streamfx.errors import InputError, ModelFileError, require
+from streamfx.errors import InputError, ModelFileError
 from streamfx.face.align import eg3d_crop_transform, five_points, warp_crop
 from streamfx.face.config import FaceConfig, parse_policy
 from streamfx.face.ids import TrackAssigner, select_faces
+from streamfx.face.landmarkers import Landmarkers
 from streamfx.face.pose import camera_from_pose, orthonormalize
-from streamfx.face.quiet import quiet_native_stderr, silence_glog_env
+from streamfx.face.quiet import quiet_native_stderr
 from streamfx.face.types import CROP_SIZE, Face
 from streamfx.face.zoom import (
     Box,
-    landmarks_to_frame,
-    pose_to_frame,
     roi_window,
     same_face,
     tile_windows,
-    window_image,
 )
 from streamfx.temporal.config import TemporalConfig
 from streamfx.temporal.one_euro import OneEuroFilter
 
 MODEL_NAME = "face_landmarker.task"
-QUIET_CALLS = 8  # MediaPipe calls whose native log lines are routed to logging (the first ones)
-QUIET_CALLS_EACH = 3  # the same for each per-track landmarker's first calls
 
 
 def find_model(model_path: str | Path | None = None) -> Path:
@@ -96,18 +92,8 @@ class FaceTracker:
         self.temporal = temporal or TemporalConfig()
         self.policy = parse_policy(self.config.policy)
         self.model_path = find_model(model_path)
-        silence_glog_env()
-        self._mp = require("mediapipe", pip_name="mediapipe")
-        self._video: Any = None
-        self._image: Any = None
-        self._zoom: Any = None
+        self.landmarkers = Landmarkers(self.config, self.model_path)
         self._detector: Any = None
-        self._followers: dict[int, Any] = {}  # track id -> its own video-mode landmarker
-        self._pool: ThreadPoolExecutor | None = None  # face.follow_threads
-        self.helper_cpu_s = 0.0
-        """CPU seconds the last ``track`` spent on its follow threads (not the caller's)."""
-        self._spare: list[Any] = []  # landmarkers of ended tracks, reused by new ones
-        self._calls: dict[int, int] = {}  # id(landmarker) -> calls so far (log silencing)
         self._since_detect = 1 << 30
         self._next_window = 0
         self._last_raw: dict[int, tuple] = {}  # track id -> its last (landmarks, pose)
@@ -123,7 +109,6 @@ class FaceTracker:
         self.ended: list[int] = []
         """Track ids that ended (lost timeout, or ``reset``) on the last ``track`` call."""
         self._pending_ended: list[int] = []
-        self._native_calls = 0
         self.stats: dict[str, int] = {
             "frames": 0,
             "faces": 0,
@@ -142,55 +127,6 @@ class FaceTracker:
             "held": 0,
         }
 
-    # -- MediaPipe ---------------------------------------------------------------------------
-    def _landmarker(self, video: bool, num_faces: int | None = None) -> Any:
-        from mediapipe.tasks.python import BaseOptions, vision
-
-        c = self.config
-        mode = vision.RunningMode.VIDEO if video else vision.RunningMode.IMAGE
-        opts = vision.FaceLandmarkerOptions(
-            base_options=BaseOptions(model_asset_path=str(self.model_path)),
-            running_mode=mode,
-            num_faces=num_faces or c.max_faces,
-            min_face_detection_confidence=c.min_detection_confidence,
-            min_face_presence_confidence=c.min_presence_confidence,
-            min_tracking_confidence=c.min_tracking_confidence,
-            output_facial_transformation_matrixes=True,
-        )
-        with quiet_native_stderr():
-            return vision.FaceLandmarker.create_from_options(opts)
-
-    def _raw(self, img: np.ndarray, timestamp_ms: int | None) -> list[tuple[np.ndarray, Any]]:
-        """MediaPipe's faces: (landmarks [478,3] pixels, pose [4,4] or None) each."""
-        mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=img)
-        if timestamp_ms is None:
-            if self._image is None:
-                self._image = self._landmarker(video=False)
-            res = self._native(self._image.detect, mp_image)
-        else:
-            if self._video is None:
-                self._video = self._landmarker(video=True)
-            res = self._native(self._video.detect_for_video, mp_image, timestamp_ms)
-        h, w = img.shape[:2]
-        return _results(res, np.array([w, h, w], dtype=np.float64))
-
-    def _native(self, call: Any, *args: Any) -> Any:
-        """Call MediaPipe; its first calls print C++ log lines, which are routed to logging."""
-        if self._native_calls >= QUIET_CALLS:
-            return call(*args)
-        self._native_calls += 1
-        with quiet_native_stderr():
-            return call(*args)
-
-    def _native_each(self, lmk: Any, call: Any, *args: Any) -> Any:
-        """``_native`` counted per landmarker (each new graph logs on its first calls)."""
-        n = self._calls.get(id(lmk), 0)
-        if n >= QUIET_CALLS_EACH:
-            return call(*args)
-        self._calls[id(lmk)] = n + 1
-        with quiet_native_stderr():
-            return call(*args)
-
     # -- public ------------------------------------------------------------------------------
     def track(self, image_rgb: np.ndarray, timestamp_ms: float) -> list[Face]:
         """Faces in one video frame (uint8 [H,W,3] RGB) at ``timestamp_ms`` (increasing).
@@ -199,20 +135,20 @@ class FaceTracker:
         A time stamp not after the previous one is moved 1 ms past it (MediaPipe needs that).
         """
         img = check_image(image_rgb)
-        self.helper_cpu_s = 0.0
+        self.landmarkers.helper_cpu_s = 0.0
         ts = max(int(round(float(timestamp_ms))), self._last_ts + 1)
         self._last_ts = ts
         if self.config.detector == "full_range":
             raw = self._keep_large(self._follow_and_detect(img, ts))
         else:
-            raw = self._keep_large(self._raw(img, ts))
+            raw = self._keep_large(self.landmarkers.whole(img, ts))
             if self.config.zoom:
                 raw = self._zoom_track(img, raw)
         known = set(self.assigner.tracks)
         ids, dropped = self.assigner.assign([_bbox(lm) for lm, _ in raw], float(ts))
         for tid in dropped:
             self._filters.pop(tid, None)
-            self._release_follower(tid)
+            self.landmarkers.release(tid)
             self._last_raw.pop(tid, None)
             self.stats["lost"] += 1
         if self.config.detector == "full_range" and self.config.follow_budget:
@@ -229,7 +165,7 @@ class FaceTracker:
         """Faces in an unrelated still image (uint8 [H,W,3] RGB); ids 0.. by decreasing size."""
         img = check_image(image_rgb)
         c = self.config
-        raw = self._raw(img, None)
+        raw = self.landmarkers.whole(img, None)
         if c.detector == "full_range" and len(raw) < c.max_faces:  # faces the direct path missed
             raw = self._detect_new(img, raw, self._windows(img), None)
         raw = self._keep_large(raw)
@@ -249,8 +185,7 @@ class FaceTracker:
         self._pending_ended += sorted(self.assigner.tracks)
         self.assigner.reset()
         self._filters.clear()
-        for tid in list(self._followers):
-            self._release_follower(tid)
+        self.landmarkers.release()
         self._last_raw.clear()
         self._since_scan = 1 << 30
         self._since_detect = 1 << 30
@@ -258,20 +193,16 @@ class FaceTracker:
 
     def close(self) -> None:
         """Release MediaPipe's graphs (call it; their finaliser fails at interpreter exit)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
-        with quiet_native_stderr():  # closing a graph logs too
-            for lmk in (self._video, self._image, self._zoom, *self._followers.values()):
-                if lmk is not None:
-                    lmk.close()
-            for lmk in self._spare:
-                lmk.close()
-            if self._detector is not None:
+        self.landmarkers.close()
+        if self._detector is not None:
+            with quiet_native_stderr():  # closing a graph logs too
                 self._detector.close()
-        self._video = self._image = self._zoom = self._detector = None
-        self._followers.clear()
-        self._spare.clear()
+        self._detector = None
+
+    @property
+    def helper_cpu_s(self) -> float:
+        """CPU seconds the last ``track`` spent on its follow threads (not the caller's)."""
+        return self.landmarkers.helper_cpu_s
 
     def __enter__(self) -> FaceTracker:
         return self
@@ -304,7 +235,7 @@ class FaceTracker:
                 break
             if any(same_face(box[:4], _bbox(r[0])) for r in raw):
                 continue
-            found = self._raw_window(img, roi_window(box[:4], c.follow_factor), crop=True)
+            found = self.landmarkers.window(img, roi_window(box[:4], c.follow_factor), crop=True)
             found = [f for f in found if same_face(box[:4], _bbox(f[0]), 1.0)][:1]
             self.stats["detections"] += len(found)
             raw = self._merge(raw, found)
@@ -327,7 +258,8 @@ class FaceTracker:
             held = tid not in turn and self._last_raw.get(tid) is not None
             return held and tr.last_seen_ms >= self._prev_ts
 
-        followed = self._follow_all(img, [(t, tr) for t, tr in tracks if not is_held(t, tr)], ts)
+        boxes = {t: tr.bbox for t, tr in tracks if not is_held(t, tr)}
+        followed = self.landmarkers.follow_all(img, boxes, ts)
         for tid, tr in tracks:
             if tid not in followed:
                 self.stats["held"] += 1
@@ -352,79 +284,7 @@ class FaceTracker:
             raw = self._detect_new(img, raw, windows, ts)
         return raw
 
-    def _follow_all(self, img: np.ndarray, tracks: list, ts: int) -> dict[int, list]:
-        """Each track's faces found in a crop around its last box, by its own landmarker; the
-        tracks on ``face.follow_threads`` threads at once (each landmarker sees the same crops
-        in the same order either way, so the results do not depend on it)."""
-        c = self.config
-
-        def follow(item: tuple[int, Any]) -> list:
-            tid, tr = item
-            win = roi_window(tr.bbox, c.follow_factor)
-            return self._raw_window(img, win, crop=True, lmk=self._follower(tid), ts=ts)
-
-        def follow_timed(item: tuple[int, Any]) -> tuple[list, float]:
-            c0 = time.thread_time()
-            return follow(item), time.thread_time() - c0
-
-        for tid, _ in tracks:  # made here, not on the workers
-            self._follower(tid)
-        workers = c.follow_threads or min(4, usable_cores())
-        if workers <= 1 or len(tracks) <= 1:
-            return {tid: follow((tid, tr)) for tid, tr in tracks}
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="streamfx-follow")
-        done = list(self._pool.map(follow_timed, tracks))
-        self.helper_cpu_s += sum(cpu for _, cpu in done)
-        return {tid: found for (tid, _), (found, _) in zip(tracks, done, strict=True)}
-
-    def _follower(self, tid: int) -> Any:
-        """The video-mode landmarker (one face) that follows track ``tid``."""
-        lmk = self._followers.get(tid)
-        if lmk is None:
-            lmk = self._spare.pop() if self._spare else self._landmarker(video=True, num_faces=1)
-            self._followers[tid] = lmk
-        return lmk
-
-    def _release_follower(self, tid: int) -> None:
-        lmk = self._followers.pop(tid, None)
-        if lmk is not None:
-            self._spare.append(lmk)
-
     # -- zoomed windows (streamfx.face.zoom) --------------------------------------------------
-    def _raw_window(
-        self,
-        img: np.ndarray,
-        win: tuple,
-        crop: bool = False,
-        lmk: Any = None,
-        ts: int | None = None,
-    ) -> list[tuple[np.ndarray, Any]]:
-        """MediaPipe's faces in one square window, mapped back to frame pixels and camera.
-
-        ``crop``: a crop around one face (resampled to ``follow_size``..``follow_max_size``, one
-        face looked for) rather than a tile (``zoom_size``, up to ``max_faces``). ``lmk``: a
-        video-mode landmarker to run at ``ts`` (None: the shared image-mode one).
-        """
-        c = self.config
-        side = win[2] - win[0]
-        size = int(np.clip(round(side), c.follow_size, c.follow_max_size)) if crop else c.zoom_size
-        patch = window_image(img, win, size)
-        mp_image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=patch)
-        if lmk is not None:
-            res = self._native_each(lmk, lmk.detect_for_video, mp_image, ts)
-        else:
-            if self._zoom is None:  # own image-mode instance: no time-stamp order to keep
-                self._zoom = self._landmarker(video=False)
-            res = self._native(self._zoom.detect, mp_image)
-        wh = (img.shape[1], img.shape[0])
-        out = []
-        for lm, pose in _results(res, np.array([size, size, size], dtype=np.float64)):
-            if pose is not None:
-                pose = pose_to_frame(pose, win, size, wh)
-            out.append((landmarks_to_frame(lm, win, size), pose))
-        return out
-
     def _tiles(self, img: np.ndarray) -> list:
         """Faces found in overlapping tiles (coarse scales first), de-duplicated."""
         c = self.config
@@ -435,7 +295,7 @@ class FaceTracker:
             if frac * min(w, h) < c.zoom_min_side:
                 continue
             for win in tile_windows(w, h, frac, c.zoom_overlap):
-                found += [(_margin(r[0], win), *r) for r in self._raw_window(img, win)]
+                found += [(_margin(r[0], win), *r) for r in self.landmarkers.window(img, win)]
         found.sort(key=lambda f: -f[0])
         return self._merge([], [(lm, pose) for _, lm, pose in found])
 
@@ -461,7 +321,7 @@ class FaceTracker:
             small = _size(box) < c.roi_below * w
             if small and not any(same_face(box, _bbox(r[0])) for r in raw):
                 self.stats["roi_runs"] += 1
-                found = self._raw_window(img, roi_window(box, c.roi_factor))
+                found = self.landmarkers.window(img, roi_window(box, c.roi_factor))
                 found = [f for f in found if same_face(box, _bbox(f[0]), 1.0)][:1]
                 raw = self._merge(raw, found, count=True)
         self._since_scan += 1
@@ -539,19 +399,6 @@ def _bbox(lm: np.ndarray) -> tuple[float, float, float, float]:
         float(lm[:, 0].max()),
         float(lm[:, 1].max()),
     )
-
-
-def _results(res: Any, scale: np.ndarray) -> list[tuple[np.ndarray, Any]]:
-    """A landmarker result as (landmarks [478,3] float64 scaled by ``scale`` (w, h, w), pose
-    [4,4] or None) per face: one array build per face, no per-landmark arithmetic in Python."""
-    mats = res.facial_transformation_matrixes or []
-    out = []
-    for i, pts in enumerate(res.face_landmarks):
-        lm = np.array([(p.x, p.y, p.z) for p in pts], dtype=np.float64)
-        lm *= scale
-        pose = np.asarray(mats[i], dtype=np.float64) if i < len(mats) else None
-        out.append((lm, pose))
-    return out
 
 
 def _margin(lm: np.ndarray, win: tuple) -> float:

@@ -131,7 +131,10 @@ def test_fallback_agrees_with_direct_detection(tracker, at) -> None:
     (direct,) = tracker.detect(frame)
     lm0 = direct.landmarks.astype(np.float64)
     win = roi_window(direct.bbox, tracker.config.roi_factor)
-    for name, found in (("roi", tracker._raw_window(frame, win)), ("tiles", tracker._tiles(frame))):
+    for name, found in (
+        ("roi", tracker.landmarkers.window(frame, win)),
+        ("tiles", tracker._tiles(frame)),
+    ):
         assert len(found) == 1, name
         lm, pose = found[0]
         err = np.linalg.norm(lm[:, :2] - lm0[:, :2], axis=1).mean() / direct.size
