@@ -181,19 +181,3 @@ def adapt_config(
         teacher_weights=str(teacher) if teacher else start.teacher_weights,
         lpips=lp, lpips_weight=start.lpips_weight if lp else 0.0, adv_weight=0.0,
     )  # fmt: skip
-
-
-def load_delta(editor: torch.nn.Module, path: str | Path) -> list[str]:
-    """Apply a style's ``delta.safetensors`` to ``editor`` in place; returns the names set.
-    A tensor the editor lacks or of another shape is an InputError (other base weights)."""
-    from safetensors.torch import load_file
-
-    tensors = load_file(str(path))
-    params = dict(editor.named_parameters())
-    for k, v in tensors.items():
-        if k not in params or params[k].shape != v.shape:
-            raise InputError(f"{path}: tensor {k} does not fit these weights (adapted on others?)")
-    with torch.no_grad():
-        for k, v in tensors.items():
-            params[k].copy_(v)
-    return sorted(tensors)

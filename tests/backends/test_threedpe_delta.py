@@ -107,14 +107,15 @@ def faces(n: int = 2) -> list[Face]:
 
 def by_hand(weights: Path, reference: Path, delta: Path | None, fs: list[Face]) -> torch.Tensor:
     """Triplanes of ``fs`` from a network built here, with ``delta`` loaded by hand."""
+    from safetensors.torch import load_file
+
     from streamfx.backends.threedpe import load_reference
     from streamfx.editor import PortraitEditor
     from streamfx.editor.preprocess import reference_to_tensor
-    from streamfx.training.adapt import load_delta
 
     editor = PortraitEditor.from_pretrained(weights)
-    if delta is not None:
-        load_delta(editor, delta)
+    if delta is not None:  # in place, with torch's own loader (not the backend's swap)
+        assert not editor.load_state_dict(load_file(str(delta)), strict=False).unexpected_keys
     crops = torch.from_numpy(np.stack([f.crop for f in fs])).permute(0, 3, 1, 2)
     with torch.no_grad():
         tokens = editor.encode_prompt(reference_to_tensor(load_reference(reference)))
