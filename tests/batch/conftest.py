@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from batch_media import write_face_clip
+from face_clips import write_face_clip
 
 
 @pytest.fixture(scope="session")

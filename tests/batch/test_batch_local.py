@@ -11,7 +11,8 @@ import subprocess
 import sys
 import time
 
-from batch_media import outputs, write_face_clip
+from batch_media import outputs
+from face_clips import write_face_clip
 
 from streamfx.batch.manifest import NAME, pid_alive
 from streamfx.cli.main import main

@@ -11,12 +11,11 @@ import subprocess
 import sys
 import threading
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 import pytest
+from face_clips import write_face_clip
 
 STREAMFX = [sys.executable, "-m", "streamfx.cli.main"]
 
@@ -24,27 +23,7 @@ STREAMFX = [sys.executable, "-m", "streamfx.cli.main"]
 @pytest.fixture(scope="module")
 def talk(tmp_path_factory) -> Path:
     """250 frames (10 s) of the demo face at 320x240 with a 10 s AAC tone."""
-    from streamfx.demo.clip import DemoSource
-
-    path = tmp_path_factory.mktemp("sig") / "talk.mp4"
-    src = DemoSource(seconds=10, fps=25, width=320, height=240)
-    src.start()
-    with av.open(str(path), "w") as out:
-        vs = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
-        vs.width, vs.height, vs.pix_fmt = 320, 240, "yuv420p"
-        aus = out.add_stream("aac", rate=16000)
-        aus.layout = "mono"
-        for f in iter(src.read, None):
-            out.mux(vs.encode(av.VideoFrame.from_ndarray(f.image, format="rgb24")))
-        out.mux(vs.encode(None))
-        tone = (0.3 * np.sin(np.arange(160000) / 16000 * 2 * np.pi * 440)).astype(np.float32)
-        for i in range(0, 160000, 1024):
-            af = av.AudioFrame.from_ndarray(tone[None, i : i + 1024], format="fltp", layout="mono")
-            af.sample_rate, af.pts, af.time_base = 16000, i, Fraction(1, 16000)
-            out.mux(aus.encode(af))
-        out.mux(aus.encode(None))
-    src.close()
-    return path
+    return write_face_clip(tmp_path_factory.mktemp("sig") / "talk.mp4", 250)
 
 
 def _start_and_signal(
