@@ -134,16 +134,19 @@ class MeshEditor(EditorBackend):
     def work_size_for(self, face: Face) -> int:
         """The working size used for ``face`` (see ``MeshConfig.work_size``), at most its
         output side."""
-        c = self.config
-        work = c.work_size or int(np.clip(_native(face, c.crop_size), c.min_work, c.max_work))
-        return min(work, c.output_size or c.crop_size)
+        return self._sizes(face)[0]
 
     def output_size_for(self, face: Face) -> int:
         """The side of ``face``'s edit (see ``MeshConfig.output_size``)."""
+        return self._sizes(face)[1]
+
+    def _sizes(self, face: Face) -> tuple[int, int]:
+        """(working size, output side) of ``face``, from the side its crop has in the frame."""
         c = self.config
-        if c.output_size:
-            return c.output_size
-        return int(np.clip(_native(face, c.crop_size), self.work_size_for(face), c.crop_size))
+        native = _native(face, c.crop_size)
+        work = min(c.work_size or int(np.clip(native, c.min_work, c.max_work)),
+                   c.output_size or c.crop_size)  # fmt: skip
+        return work, c.output_size or int(np.clip(native, work, c.crop_size))
 
     def reset(self, track_id: int | None = None) -> None:
         """Forget a track's style, cross-fade and smoothing state (all tracks when None)."""
@@ -185,7 +188,7 @@ class MeshEditor(EditorBackend):
         meshes = [self._lift(face, cam) for face, cam in zip(faces, cameras, strict=True)]
         t1 = time.perf_counter()
         n = self.config.crop_size
-        sides = [self.output_size_for(f) for f in faces]
+        works, sides = zip(*(self._sizes(f) for f in faces), strict=True)
         bases, froms = [], []
         for i, (face, side) in enumerate(zip(faces, sides, strict=True)):
             crop = face.crop if side == n else None
@@ -195,7 +198,6 @@ class MeshEditor(EditorBackend):
             else:  # the crop at the face's own resolution
                 meshes[i] = rescale_mesh(meshes[i], side / n)
                 froms.append(invert_affine(resize_affine(face.to_crop, side, n)))
-        works = [self.work_size_for(f) for f in faces]
         sizes = [(side, side) for side in sides]
         # normals in the same gather as the rest for a look that read them before
         normals = [self._reads_normals.get(self._wanted(f.track_id).effect, False) for f in faces]
